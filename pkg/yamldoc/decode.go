@@ -1,0 +1,208 @@
+package yamldoc
+
+import (
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/inferencex/inferencex-go/pkg/diag"
+)
+
+// Decode stores the value at ptr into out, a non-nil pointer. Struct fields
+// are matched by their json tag names. It is strict where JSON decoding is
+// lax: an integer field takes only an integer (not 8.0, not "8"), a boolean
+// only true or false, and an unknown key is an error. A key that is absent
+// leaves its field untouched; pointer fields tell absence from zero.
+func (d *Doc) Decode(ptr string, out any) error {
+	rv := reflect.ValueOf(out)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return diag.Errorf(d.File, 0, 0, "", "internal: Decode needs a non-nil pointer, got %T", out)
+	}
+	val, ok := d.Lookup(ptr)
+	if !ok {
+		return diag.List{d.Diag(ptr, "required value is missing")}
+	}
+	return d.decode(val, ptr, rv.Elem())
+}
+
+// Lookup returns the generic value at ptr.
+func (d *Doc) Lookup(ptr string) (any, bool) {
+	node := d.Root
+	if ptr == "" {
+		return node, true
+	}
+	for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		switch n := node.(type) {
+		case map[string]any:
+			v, ok := n[tok]
+			if !ok {
+				return nil, false
+			}
+			node = v
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(n) {
+				return nil, false
+			}
+			node = n[i]
+		default:
+			return nil, false
+		}
+	}
+	return node, true
+}
+
+func (d *Doc) decode(val any, ptr string, dst reflect.Value) error {
+	fail := func(want string) error {
+		return diag.List{d.Diag(ptr, "expected %s, got %s", want, describeValue(val))}
+	}
+	if dst.Kind() == reflect.Pointer {
+		if val == nil {
+			dst.SetZero()
+			return nil
+		}
+		p := reflect.New(dst.Type().Elem())
+		if err := d.decode(val, ptr, p.Elem()); err != nil {
+			return err
+		}
+		dst.Set(p)
+		return nil
+	}
+	switch dst.Kind() {
+	case reflect.Interface:
+		if val != nil {
+			dst.Set(reflect.ValueOf(val))
+		}
+		return nil
+	case reflect.String:
+		s, ok := val.(string)
+		if !ok {
+			return fail("a string")
+		}
+		dst.SetString(s)
+	case reflect.Bool:
+		b, ok := val.(bool)
+		if !ok {
+			return fail("true or false")
+		}
+		dst.SetBool(b)
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		i, ok := val.(int64)
+		if !ok {
+			return fail("an integer")
+		}
+		if dst.OverflowInt(i) {
+			return diag.List{d.Diag(ptr, "integer %d is out of range", i)}
+		}
+		dst.SetInt(i)
+	case reflect.Float64:
+		switch x := val.(type) {
+		case float64:
+			dst.SetFloat(x)
+		case int64:
+			dst.SetFloat(float64(x))
+		default:
+			return fail("a number")
+		}
+	case reflect.Slice:
+		items, ok := val.([]any)
+		if !ok {
+			return fail("a list")
+		}
+		s := reflect.MakeSlice(dst.Type(), len(items), len(items))
+		for i, item := range items {
+			if err := d.decode(item, ptr+"/"+strconv.Itoa(i), s.Index(i)); err != nil {
+				return err
+			}
+		}
+		dst.Set(s)
+	case reflect.Map:
+		m, ok := val.(map[string]any)
+		if !ok || dst.Type().Key().Kind() != reflect.String {
+			return fail("a mapping")
+		}
+		out := reflect.MakeMapWithSize(dst.Type(), len(m))
+		for _, k := range d.orderedKeys(ptr, m) {
+			ev := reflect.New(dst.Type().Elem()).Elem()
+			if err := d.decode(m[k], diag.AppendToken(ptr, k), ev); err != nil {
+				return err
+			}
+			out.SetMapIndex(reflect.ValueOf(k).Convert(dst.Type().Key()), ev)
+		}
+		dst.Set(out)
+	case reflect.Struct:
+		m, ok := val.(map[string]any)
+		if !ok {
+			return fail("a mapping")
+		}
+		fields := structFields(dst.Type())
+		for _, k := range d.orderedKeys(ptr, m) {
+			idx, ok := fields[k]
+			child := diag.AppendToken(ptr, k)
+			if !ok {
+				return diag.List{d.KeyDiag(child, "unknown key")}
+			}
+			if err := d.decode(m[k], child, dst.Field(idx)); err != nil {
+				return err
+			}
+		}
+	default:
+		return diag.List{d.Diag(ptr, "internal: cannot decode into %s", dst.Type())}
+	}
+	return nil
+}
+
+// orderedKeys returns a mapping's keys in file order (sorted when the order
+// is unknown, as for a document built in memory).
+func (d *Doc) orderedKeys(ptr string, m map[string]any) []string {
+	if keys, ok := d.order[ptr]; ok && len(keys) == len(m) {
+		return keys
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func structFields(t reflect.Type) map[string]int {
+	fields := map[string]int{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		fields[name] = i
+	}
+	return fields
+}
+
+func describeValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return strconv.Quote(x)
+	case bool:
+		return strconv.FormatBool(x)
+	case int64:
+		return "integer " + strconv.FormatInt(x, 10)
+	case float64:
+		return "number " + strconv.FormatFloat(x, 'g', -1, 64)
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "a mapping"
+	}
+	return "a value"
+}
