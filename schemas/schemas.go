@@ -36,6 +36,7 @@ const (
 	MatrixEntrySingleNode Kind = "matrix-entry-single-node"
 	MatrixEntryMultiNode  Kind = "matrix-entry-multi-node"
 	Matrix                Kind = "matrix"
+	RawResult             Kind = "raw-result"
 )
 
 const baseURL = "https://inferencex.dev/schemas/"

@@ -17,7 +17,7 @@ func mustValidator(t testing.TB) *Validator {
 }
 
 func TestKindsHaveFiles(t *testing.T) {
-	want := []Kind{Matrix, MasterConfig, MatrixEntryMultiNode, MatrixEntrySingleNode, Runners}
+	want := []Kind{Matrix, MasterConfig, MatrixEntryMultiNode, MatrixEntrySingleNode, Runners, RawResult}
 	got := map[Kind]bool{}
 	for _, k := range Kinds() {
 		got[k] = true
@@ -39,6 +39,13 @@ const multiNodeEntry = `{"image": "img:1", "model": "org/m", "model-prefix": "ds
  "prefill": {"num-worker": 1, "tp": 4, "ep": 4, "dp-attn": true, "additional-settings": ["A=1"]},
  "decode": {"num-worker": 2, "tp": 8, "ep": 8, "dp-attn": true, "additional-settings": []},
  "conc": [1, 2], "max-model-len": 2248, "exp-name": "dsr1_1k1k", "disagg": true, "run-eval": false}`
+
+const rawResult = `{"date": "20260205-101500", "backend": "vllm", "model_id": "openai/gpt-oss-120b",
+ "tokenizer_id": "openai/gpt-oss-120b", "best_of": 1, "num_prompts": 40, "request_rate": "inf", "burstiness": 1.0,
+ "max_concurrency": 4, "duration": 12.5, "completed": 40, "total_input_tokens": 40960, "total_output_tokens": 40960,
+ "request_throughput": 3.2, "request_goodput:": null, "output_throughput": 3276.8, "total_token_throughput": 6553.6,
+ "mean_ttft_ms": 80.5, "median_ttft_ms": 70.1, "std_ttft_ms": 9.0, "p99_ttft_ms": 120.0, "p99.9_itl_ms": 30.5,
+ "mean_e2el_ms": 1200.0, "exp_name": "gptoss_1k1k"}`
 
 // edit decodes a JSON object, applies f to it and re-encodes it.
 func edit(t *testing.T, src string, f func(m map[string]any)) string {
@@ -90,6 +97,11 @@ func TestValidate(t *testing.T) {
 		{"runners empty list", Runners, `{"h200": []}`, []string{`/h200: must not be empty`}},
 		{"runners duplicate node", Runners, `{"h200": ["a_0", "a_0"]}`, []string{`/h200: has duplicate`}},
 		{"runners not a list", Runners, `{"h200": "h200_0"}`, []string{`/h200: expected array, got string "h200_0"`}},
+		{"raw result ok", RawResult, rawResult, nil},
+		{"raw result rate inf only", RawResult, edit(t, rawResult, func(m map[string]any) { m["request_rate"] = "fast" }),
+			[]string{`/request_rate: must be "inf" or a positive number`}},
+		{"raw result bad metric", RawResult, edit(t, rawResult, func(m map[string]any) { m["p99_ttft_ms"] = "slow" }),
+			[]string{`/p99_ttft_ms: expected number, got string "slow"`}},
 		{"master wildcard key", MasterConfig, `{"dsr1-*": {}}`, []string{`/dsr1-*: the wildcard '*' is not allowed`}},
 	}
 	for _, c := range cases {
