@@ -38,6 +38,8 @@ const (
 	MatrixEntryMultiNode  Kind = "matrix-entry-multi-node"
 	Matrix                Kind = "matrix"
 	RawResult             Kind = "raw-result"
+	Changelog             Kind = "changelog"
+	ChangelogMatrix       Kind = "changelog-matrix"
 )
 
 const baseURL = "https://inferencex.dev/schemas/"

@@ -26,7 +26,7 @@ func TestEveryKindCompiles(t *testing.T) {
 }
 
 func TestKindsHaveFiles(t *testing.T) {
-	want := []Kind{Matrix, MasterConfig, MatrixEntryMultiNode, MatrixEntrySingleNode, Runners, RawResult}
+	want := []Kind{Matrix, MasterConfig, MatrixEntryMultiNode, MatrixEntrySingleNode, Runners, RawResult, Changelog, ChangelogMatrix}
 	got := map[Kind]bool{}
 	for _, k := range Kinds() {
 		got[k] = true
@@ -111,6 +111,16 @@ func TestValidate(t *testing.T) {
 			[]string{`/request_rate: must be "inf" or a positive number`}},
 		{"raw result bad metric", RawResult, edit(t, rawResult, func(m map[string]any) { m["p99_ttft_ms"] = "slow" }),
 			[]string{`/p99_ttft_ms: expected number, got string "slow"`}},
+		{"changelog ok", Changelog, `[{"config-keys": ["dsr1-*"], "description": ["x"], "pr-link": "https://x/1"}, {"config-keys": ["a"], "description": ["y"], "pr-link": "p", "evals-only": true}]`, nil},
+		{"changelog unknown field", Changelog, `[{"config-keys": ["a"], "description": ["x"], "pr-link": "p", "author": "me"}]`, []string{"/0/author: unknown key (expected one of: config-keys, description, evals-only, pr-link)"}},
+		{"changelog empty keys", Changelog, `[{"config-keys": [], "description": ["x"], "pr-link": "p"}]`, []string{"/0/config-keys: must not be empty"}},
+		{"changelog description string", Changelog, `[{"config-keys": ["a"], "description": "x", "pr-link": "p"}]`, []string{`/0/description: expected array, got string "x"`}},
+		{"changelog bad key", Changelog, `[{"config-keys": ["a b"], "description": ["x"], "pr-link": "p"}]`, []string{"/0/config-keys/0: must be a config key or a pattern"}},
+		{"changelog matrix ok", ChangelogMatrix, `{"single_node": {"1k8k": [` + singleNodeEntry + `]}, "multi_node": {"2048_128": [` + multiNodeEntry + `]},
+			"changelog_metadata": {"base_ref": "a", "head_ref": "b", "entries": [{"config-keys": ["a"], "description": ["x"], "pr-link": "p", "evals-only": false}]}}`, nil},
+		{"changelog matrix bad bucket", ChangelogMatrix, `{"single_node": {"2k": [` + singleNodeEntry + `]}, "multi_node": {},
+			"changelog_metadata": {"base_ref": "a", "head_ref": "b", "entries": [{"config-keys": ["a"], "description": ["x"], "pr-link": "p"}]}}`,
+			[]string{"/changelog_metadata/entries/0/evals-only: required key is missing", "/single_node/2k: does not match pattern"}},
 		{"master wildcard key", MasterConfig, `{"dsr1-*": {}}`, []string{`/dsr1-*: the wildcard '*' is not allowed`}},
 	}
 	for _, c := range cases {
