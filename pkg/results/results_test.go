@@ -45,19 +45,19 @@ func TestRoundTripLikePython(t *testing.T) {
 
 func TestDecodeOrderedErrors(t *testing.T) {
 	cases := map[string]string{
-		"{\"a\": 1,\n":      "invalid JSON at line 2, column 1: unexpected end of JSON input",
-		"{\"a\": 1} {}":     "more than one value",
-		"{\"a\": 1e999}":    "out of range",
-		"":                  "invalid JSON",
-		"{\"a\":\n  tru}":   "line 2, column 6",
-		"[1, 2,]":           "invalid character ']'",
-		"{\"a\": NaN}":      "invalid character 'N'",
-		"\"unterminated":    "unexpected end",
-		"{\"a\": [1, 2}":    "invalid character '}'",
-		"{1: 2}":            "invalid character '1'",
-		"   ":               "invalid JSON",
-		"{\"x\": \"\\q\"}":  "invalid character 'q'",
-		"nul":               "invalid JSON",
+		"{\"a\": 1,\n":       "invalid JSON at line 2, column 1: unexpected end of JSON input",
+		"{\"a\": 1} {}":      "more than one value",
+		"{\"a\": 1e999}":     "out of range",
+		"":                   "invalid JSON",
+		"{\"a\":\n  tru}":    "line 2, column 6",
+		"[1, 2,]":            "invalid character ']'",
+		"{\"a\": NaN}":       "invalid character 'N'",
+		"\"unterminated":     "unexpected end",
+		"{\"a\": [1, 2}":     "invalid character '}'",
+		"{1: 2}":             "invalid character '1'",
+		"   ":                "invalid JSON",
+		"{\"x\": \"\\q\"}":   "invalid character 'q'",
+		"nul":                "invalid JSON",
 		"{\"k\": 1,, \"j\"}": "invalid character ','",
 	}
 	for in, want := range cases {
