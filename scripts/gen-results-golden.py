@@ -62,6 +62,37 @@ def roundtrip():
     write_golden(ROOT / "pkg/results/testdata/roundtrip.json", cases)
 
 
+TABLES = [
+    {"headers": ["Model", "Conc", "TTFT (ms)", "Note"],
+     "rows": [["dsr1", 4, "1234.5678", "ok"], ["gptoss", 128, "0.0001", None], ["llama", 16, "1234567.1234", "  padded  "]]},
+    {"headers": ["a", "b", "c", "d", "e", "f"],
+     "rows": [[1, 2.5, "3", "True", "x", 1.0], [None, 3.25, "4.50", "False", "1_000", 2], [7, None, "-5", "True", "inf", 1e-07]]},
+    {"headers": ["mixed ints and empty", "ints", "floats as strings"],
+     "rows": [[1319, 8, "0.1505"], ["", 1, "12.5"], [250, 16, "1e5"]]},
+    {"headers": ["thousands", "nan", "neg", "big"],
+     "rows": [["1,000", "nan", -1.5, 12345678901234], ["2,000.5", "NaN", -0.25, 3], ["x", "1", 10, 1]]},
+    {"headers": ["unicode é", "wide 中文"], "rows": [["café", "中"], ["plain", "ascii"]]},
+    {"headers": ["only header"], "rows": []},
+    {"headers": ["Hardware", "Score"], "rows": [["H200", "95.00% ±0.50%"], ["MI355X", "N/A"]]},
+    {"headers": ["bools", "true strings"], "rows": [[True, "true"], [False, "false"]]},
+    {"headers": ["tiny", "huge", "ints as floats"], "rows": [[0.000012345, 1.5e16, 100.0], [1e-300, 123456.5, 2.0]]},
+    {"headers": ["dec", "sci"], "rows": [["1.5", "1.5e3"], ["22.125", "2e-5"], ["333", "3.25E+2"]]},
+]
+
+
+def tables():
+    """tabulate(rows, headers, tablefmt="github"), as summarize.py and
+    collect_eval_results.py call it, with the default and with floatfmt
+    ".4f" (which summarize --markdown uses, see docs/summarize.md)."""
+    from tabulate import tabulate
+    cases = []
+    for t in TABLES:
+        cases.append({**t, "floatfmt": "", "want": tabulate(t["rows"], headers=t["headers"], tablefmt="github")})
+        cases.append({**t, "floatfmt": ".4f",
+                      "want": tabulate(t["rows"], headers=t["headers"], tablefmt="github", floatfmt=".4f")})
+    write_golden(ROOT / "pkg/mdtable/testdata/tabulate.json", cases)
+
+
 def resultproc(ref):
     """process_result.py reads its job from the environment and writes into
     the working directory: run it as the workflow does, once per case."""
@@ -95,6 +126,7 @@ def main():
     if not (ref / "utils" / "process_result.py").exists():
         sys.exit(f"{ref}: not a checkout of the original InferenceX (no utils/process_result.py)")
     roundtrip()
+    tables()
     resultproc(ref)
 
 
