@@ -16,6 +16,15 @@ func mustValidator(t testing.TB) *Validator {
 	return v
 }
 
+func TestEveryKindCompiles(t *testing.T) {
+	v := mustValidator(t)
+	for _, k := range Kinds() {
+		if _, err := v.schema(k); err != nil {
+			t.Errorf("%s: %v", k, err)
+		}
+	}
+}
+
 func TestKindsHaveFiles(t *testing.T) {
 	want := []Kind{Matrix, MasterConfig, MatrixEntryMultiNode, MatrixEntrySingleNode, Runners, RawResult,
 		ProcessedResult, ProcessedResults, EvalResults, RunStats}
@@ -109,7 +118,7 @@ func TestValidate(t *testing.T) {
 			[]string{`/0/decode: required key is missing`}},
 		{"runners ok", Runners, `{"h200": ["h200-nv_0", "h200-cw_1"]}`, nil},
 		{"runners empty list", Runners, `{"h200": []}`, []string{`/h200: must not be empty`}},
-		{"runners duplicate node", Runners, `{"h200": ["a_0", "a_0"]}`, []string{`/h200: has duplicate`}},
+		{"runners duplicate node", Runners, `{"h200": ["a_0", "a_0"]}`, []string{`/h200: must not list the same value twice (index 0 and 1 are equal)`}},
 		{"runners not a list", Runners, `{"h200": "h200_0"}`, []string{`/h200: expected array, got string "h200_0"`}},
 		{"raw result ok", RawResult, rawResult, nil},
 		{"raw result rate inf only", RawResult, edit(t, rawResult, func(m map[string]any) { m["request_rate"] = "fast" }),
@@ -179,8 +188,8 @@ func TestValidate(t *testing.T) {
 func TestMasterConfigConcRules(t *testing.T) {
 	v := mustValidator(t)
 	entry := func(space string, extra string) string {
-		return `{"k": {"image": "i", "model": "m", "model-prefix": "p", "precision": "fp8", "framework": "vllm",
-			"runner": "h200", "multinode": false` + extra + `, "seq-len-configs": [{"isl": 1024, "osl": 1024,
+		return `{"k": {"image": "i", "model": "m", "model-prefix": "p", "precision": "fp8", "framework": "vllm"` + extra + `,
+			"runner": "h200", "multinode": false, "seq-len-configs": [{"isl": 1024, "osl": 1024,
 			"search-space": [` + space + `]}]}}`
 	}
 	cases := []struct {
@@ -193,7 +202,9 @@ func TestMasterConfigConcRules(t *testing.T) {
 		{"start only", entry(`{"tp": 8, "conc-start": 4}`, ""), "/k/seq-len-configs/0/search-space/0/conc-end: required when conc-start is given"},
 		{"zero start", entry(`{"tp": 8, "conc-start": 0, "conc-end": 4}`, ""), "/k/seq-len-configs/0/search-space/0/conc-start: must be >= 1, got 0"},
 		{"negative list", entry(`{"tp": 8, "conc-list": [4, -1]}`, ""), "/k/seq-len-configs/0/search-space/0/conc-list/1: must be >= 1, got -1"},
+		{"empty list", entry(`{"tp": 8, "conc-list": [], "conc-start": 1, "conc-end": 2}`, ""), "/k/seq-len-configs/0/search-space/0/conc-list: must not be empty"},
 		{"disagg single node", entry(`{"tp": 8, "conc-list": [4]}`, `, "disagg": true`), "/k/disagg: disagg: true needs multinode: true"},
+		{"plain names", entry(`{"tp": 8, "conc-list": [4]}`, `, "precision": "fp 8"`), "/k/precision: must be a plain name"},
 		{"multinode shape on single node", entry(`{"conc-list": [4], "prefill": {}}`, ""), "/k/seq-len-configs/0/search-space/0/prefill: unknown key"},
 	}
 	for _, c := range cases {
@@ -209,6 +220,55 @@ func TestMasterConfigConcRules(t *testing.T) {
 				t.Fatalf("want %q in error, got %v", c.want, err)
 			}
 		})
+	}
+}
+
+func TestValidateItems(t *testing.T) {
+	v := mustValidator(t)
+	doc, err := DecodeJSON([]byte(singleNodeEntry))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad, err := DecodeJSON([]byte(edit(t, singleNodeEntry, func(m map[string]any) { m["tp"] = 0 })))
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := make([]any, 300)
+	for i := range items {
+		items[i] = doc
+	}
+	if err := v.ValidateItems(Matrix, items, 4); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.ValidateItems(Matrix, nil, 4); err != nil {
+		t.Fatal(err)
+	}
+	items[250], items[7] = bad, bad
+	err = v.ValidateItems(Matrix, items, 3)
+	var se *Error
+	if !errors.As(err, &se) || len(se.Violations) != 2 || se.Violations[0].Pointer != "/7/tp" || se.Violations[1].Pointer != "/250/tp" {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestValidatePropertiesMatchesValidate(t *testing.T) {
+	v := mustValidator(t)
+	docs := []string{
+		`{}`,
+		`{"a*": {}, "b": {"image": 1}, "c": {"image": "i", "model": "m", "model-prefix": "p", "precision": "fp8", "framework": "f", "runner": "r", "multinode": false, "seq-len-configs": []}}`,
+	}
+	for _, d := range docs {
+		doc, err := DecodeJSON([]byte(d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		whole := v.Validate(MasterConfig, doc)
+		for _, workers := range []int{1, 2, 5} {
+			split := v.ValidateProperties(MasterConfig, doc.(map[string]any), workers)
+			if (whole == nil) != (split == nil) || (whole != nil && whole.Error() != split.Error()) {
+				t.Errorf("%s with %d workers:\n%v\nvs\n%v", d, workers, split, whole)
+			}
+		}
 	}
 }
 

@@ -427,8 +427,12 @@ func distance(a, b string) int {
 	return prev[len(b)]
 }
 
-// Usage is the one-line synopsis.
+// Usage is the synopsis, wrapped at 100 columns.
 func (p *Parser) Usage() string {
+	return wrap(p.synopsisLine(), 100, "    ")
+}
+
+func (p *Parser) synopsisLine() string {
 	var b strings.Builder
 	b.WriteString("usage: " + p.Prog)
 	for _, f := range p.flags {
@@ -463,7 +467,7 @@ func (f *flagSpec) synopsis() string {
 // Help is the full help text.
 func (p *Parser) Help() string {
 	var b strings.Builder
-	b.WriteString(wrap(p.Usage(), 100, "    "))
+	b.WriteString(p.Usage())
 	b.WriteString("\n")
 	if p.Description != "" {
 		b.WriteString("\n" + p.Description + "\n")
