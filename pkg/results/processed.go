@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/inferencex/inferencex-go/pkg/diag"
 	"github.com/inferencex/inferencex-go/pkg/pyjson"
 	"github.com/inferencex/inferencex-go/schemas"
 )
@@ -33,7 +34,29 @@ type Problem struct {
 	Err  error
 }
 
-func (p Problem) String() string { return p.Path + ": " + p.Err.Error() }
+func (p Problem) String() string { return p.Diagnostics().Error() }
+
+// Diagnostics renders a problem as positioned diagnostics: one per schema
+// violation (with its key path), the line and column of a syntax error.
+func (p Problem) Diagnostics() diag.List {
+	var se *schemas.Error
+	if errors.As(p.Err, &se) {
+		var l diag.List
+		for _, vi := range se.Violations {
+			l = append(l, diag.Diagnostic{File: p.Path, Path: diag.PathFromPointer(vi.Pointer), Message: vi.Message})
+		}
+		return l
+	}
+	var syn *SyntaxError
+	if errors.As(p.Err, &syn) {
+		return diag.List{{File: p.Path, Line: syn.Line, Col: syn.Col, Message: "invalid JSON: " + syn.Msg}}
+	}
+	var dl diag.List
+	if errors.As(p.Err, &dl) {
+		return dl
+	}
+	return diag.List{{File: p.Path, Message: p.Err.Error()}}
+}
 
 // ParseProcessed decodes and validates one processed result document.
 func ParseProcessed(v *schemas.Validator, source string, data []byte) (*Processed, error) {

@@ -105,9 +105,19 @@ func positioned(data []byte, err error) error {
 				col++
 			}
 		}
-		return fmt.Errorf("invalid JSON at line %d, column %d: %s", line, col, se.Error())
+		return &SyntaxError{Line: line, Col: col, Msg: se.Error()}
 	}
 	return fmt.Errorf("invalid JSON: %w", err)
+}
+
+// SyntaxError is a document that is not JSON, and where it stops being so.
+type SyntaxError struct {
+	Line, Col int
+	Msg       string
+}
+
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("invalid JSON at line %d, column %d: %s", e.Line, e.Col, e.Msg)
 }
 
 // PyNumber is what Python's json module makes of a JSON number literal: an
