@@ -80,6 +80,7 @@ func ReadJob(lookup Lookup) (*Job, error) {
 		env[name] = v
 	}
 	if len(missing) > 0 {
+		//lint:ignore ST1005 the original's wording, which workflows and its tests look for
 		return nil, &InputError{fmt.Errorf("Missing required environment variables: %s", strings.Join(missing, ", "))}
 	}
 
