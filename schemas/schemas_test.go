@@ -167,7 +167,7 @@ func TestMasterConfigConcRules(t *testing.T) {
 	}{
 		{"range ok", entry(`{"tp": 8, "conc-start": 4, "conc-end": 64}`, ""), ""},
 		{"list ok", entry(`{"tp": 8, "conc-list": [1, 3]}`, ""), ""},
-		{"both", entry(`{"tp": 8, "conc-list": [1], "conc-start": 1, "conc-end": 2}`, ""), "/k/seq-len-configs/0/search-space/0: conc-list cannot be combined"},
+		{"both", entry(`{"tp": 8, "conc-list": [1], "conc-start": 1, "conc-end": 2}`, ""), "/k/seq-len-configs/0/search-space/0/conc-start: conc-list cannot be combined"},
 		{"neither", entry(`{"tp": 8}`, ""), "/k/seq-len-configs/0/search-space/0: needs the concurrencies"},
 		{"start only", entry(`{"tp": 8, "conc-start": 4}`, ""), "/k/seq-len-configs/0/search-space/0/conc-end: required when conc-start is given"},
 		{"zero start", entry(`{"tp": 8, "conc-start": 0, "conc-end": 4}`, ""), "/k/seq-len-configs/0/search-space/0/conc-start: must be >= 1, got 0"},
@@ -195,7 +195,11 @@ func TestMasterConfigConcRules(t *testing.T) {
 
 func TestValidateItems(t *testing.T) {
 	v := mustValidator(t)
-	doc, err := DecodeJSON([]byte(singleNodeEntry))
+	single, err := DecodeJSON([]byte(singleNodeEntry))
+	if err != nil {
+		t.Fatal(err)
+	}
+	multi, err := DecodeJSON([]byte(multiNodeEntry))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,19 +209,33 @@ func TestValidateItems(t *testing.T) {
 	}
 	items := make([]any, 300)
 	for i := range items {
-		items[i] = doc
+		items[i] = single
+		if i%3 == 0 {
+			items[i] = multi
+		}
 	}
-	if err := v.ValidateItems(Matrix, items, 4); err != nil {
+	kindOf := func(i int) Kind {
+		if i%3 == 0 {
+			return MatrixEntryMultiNode
+		}
+		return MatrixEntrySingleNode
+	}
+	if err := v.ValidateItems(items, kindOf, 4); err != nil {
 		t.Fatal(err)
 	}
-	if err := v.ValidateItems(Matrix, nil, 4); err != nil {
+	if err := v.ValidateItems(nil, func(i int) Kind { return []Kind{}[i] }, 4); err != nil {
 		t.Fatal(err)
 	}
 	items[250], items[7] = bad, bad
-	err = v.ValidateItems(Matrix, items, 3)
+	err = v.ValidateItems(items, kindOf, 3)
 	var se *Error
 	if !errors.As(err, &se) || len(se.Violations) != 2 || se.Violations[0].Pointer != "/7/tp" || se.Violations[1].Pointer != "/250/tp" {
 		t.Fatalf("got %v", err)
+	}
+	// Same verdicts as validating the list as a Matrix.
+	whole := v.Validate(Matrix, items)
+	if !errors.As(whole, &se) || len(se.Violations) != 2 || se.Violations[0].Pointer != "/7/tp" {
+		t.Fatalf("Matrix validation: %v", whole)
 	}
 }
 
