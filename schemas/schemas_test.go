@@ -26,7 +26,7 @@ func TestEveryKindCompiles(t *testing.T) {
 }
 
 func TestKindsHaveFiles(t *testing.T) {
-	want := []Kind{Matrix, MasterConfig, MatrixEntryMultiNode, MatrixEntrySingleNode, Runners, RawResult,
+	want := []Kind{Matrix, MasterConfig, MatrixEntryMultiNode, MatrixEntrySingleNode, Runners, RawResult, Changelog, ChangelogMatrix,
 		ProcessedResult, ProcessedResults, EvalResults, RunStats}
 	got := map[Kind]bool{}
 	for _, k := range Kinds() {
@@ -151,6 +151,16 @@ func TestValidate(t *testing.T) {
 			[]string{`/0/score_name: must be one of`}},
 		{"run stats ok", RunStats, `{"h200": {"n_success": 3, "total": 4}, "b200": {"n_success": 0, "total": 0}}`, nil},
 		{"run stats negative", RunStats, `{"h200": {"n_success": -1, "total": 4}}`, []string{`/h200/n_success: must be >= 0`}},
+		{"changelog ok", Changelog, `[{"config-keys": ["dsr1-*"], "description": ["x"], "pr-link": "https://x/1"}, {"config-keys": ["a"], "description": ["y"], "pr-link": "p", "evals-only": true}]`, nil},
+		{"changelog unknown field", Changelog, `[{"config-keys": ["a"], "description": ["x"], "pr-link": "p", "author": "me"}]`, []string{"/0/author: unknown key (expected one of: config-keys, description, evals-only, pr-link)"}},
+		{"changelog empty keys", Changelog, `[{"config-keys": [], "description": ["x"], "pr-link": "p"}]`, []string{"/0/config-keys: must not be empty"}},
+		{"changelog description string", Changelog, `[{"config-keys": ["a"], "description": "x", "pr-link": "p"}]`, []string{`/0/description: expected array, got string "x"`}},
+		{"changelog bad key", Changelog, `[{"config-keys": ["a b"], "description": ["x"], "pr-link": "p"}]`, []string{"/0/config-keys/0: must be a config key or a pattern"}},
+		{"changelog matrix ok", ChangelogMatrix, `{"single_node": {"1k8k": [` + singleNodeEntry + `]}, "multi_node": {"2048_128": [` + multiNodeEntry + `]},
+			"changelog_metadata": {"base_ref": "a", "head_ref": "b", "entries": [{"config-keys": ["a"], "description": ["x"], "pr-link": "p", "evals-only": false}]}}`, nil},
+		{"changelog matrix bad bucket", ChangelogMatrix, `{"single_node": {"2k": [` + singleNodeEntry + `]}, "multi_node": {},
+			"changelog_metadata": {"base_ref": "a", "head_ref": "b", "entries": [{"config-keys": ["a"], "description": ["x"], "pr-link": "p"}]}}`,
+			[]string{"/changelog_metadata/entries/0/evals-only: required key is missing", "/single_node/2k: does not match pattern"}},
 		{"master wildcard key", MasterConfig, `{"dsr1-*": {}}`, []string{`/dsr1-*: the wildcard '*' is not allowed`}},
 	}
 	for _, c := range cases {
@@ -197,7 +207,7 @@ func TestMasterConfigConcRules(t *testing.T) {
 	}{
 		{"range ok", entry(`{"tp": 8, "conc-start": 4, "conc-end": 64}`, ""), ""},
 		{"list ok", entry(`{"tp": 8, "conc-list": [1, 3]}`, ""), ""},
-		{"both", entry(`{"tp": 8, "conc-list": [1], "conc-start": 1, "conc-end": 2}`, ""), "/k/seq-len-configs/0/search-space/0: conc-list cannot be combined"},
+		{"both", entry(`{"tp": 8, "conc-list": [1], "conc-start": 1, "conc-end": 2}`, ""), "/k/seq-len-configs/0/search-space/0/conc-start: conc-list cannot be combined"},
 		{"neither", entry(`{"tp": 8}`, ""), "/k/seq-len-configs/0/search-space/0: needs the concurrencies"},
 		{"start only", entry(`{"tp": 8, "conc-start": 4}`, ""), "/k/seq-len-configs/0/search-space/0/conc-end: required when conc-start is given"},
 		{"zero start", entry(`{"tp": 8, "conc-start": 0, "conc-end": 4}`, ""), "/k/seq-len-configs/0/search-space/0/conc-start: must be >= 1, got 0"},
@@ -225,7 +235,11 @@ func TestMasterConfigConcRules(t *testing.T) {
 
 func TestValidateItems(t *testing.T) {
 	v := mustValidator(t)
-	doc, err := DecodeJSON([]byte(singleNodeEntry))
+	single, err := DecodeJSON([]byte(singleNodeEntry))
+	if err != nil {
+		t.Fatal(err)
+	}
+	multi, err := DecodeJSON([]byte(multiNodeEntry))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,19 +249,33 @@ func TestValidateItems(t *testing.T) {
 	}
 	items := make([]any, 300)
 	for i := range items {
-		items[i] = doc
+		items[i] = single
+		if i%3 == 0 {
+			items[i] = multi
+		}
 	}
-	if err := v.ValidateItems(Matrix, items, 4); err != nil {
+	kindOf := func(i int) Kind {
+		if i%3 == 0 {
+			return MatrixEntryMultiNode
+		}
+		return MatrixEntrySingleNode
+	}
+	if err := v.ValidateItems(items, kindOf, 4); err != nil {
 		t.Fatal(err)
 	}
-	if err := v.ValidateItems(Matrix, nil, 4); err != nil {
+	if err := v.ValidateItems(nil, func(i int) Kind { return []Kind{}[i] }, 4); err != nil {
 		t.Fatal(err)
 	}
 	items[250], items[7] = bad, bad
-	err = v.ValidateItems(Matrix, items, 3)
+	err = v.ValidateItems(items, kindOf, 3)
 	var se *Error
 	if !errors.As(err, &se) || len(se.Violations) != 2 || se.Violations[0].Pointer != "/7/tp" || se.Violations[1].Pointer != "/250/tp" {
 		t.Fatalf("got %v", err)
+	}
+	// Same verdicts as validating the list as a Matrix.
+	whole := v.Validate(Matrix, items)
+	if !errors.As(whole, &se) || len(se.Violations) != 2 || se.Violations[0].Pointer != "/7/tp" {
+		t.Fatalf("Matrix validation: %v", whole)
 	}
 }
 

@@ -215,7 +215,13 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 	if err != nil {
 		return fail(fmt.Errorf("internal error: %w", err))
 	}
-	if err := v.ValidateItems(schemas.Matrix, doc.([]any), runtime.GOMAXPROCS(0)); err != nil {
+	kindOf := func(i int) schemas.Kind {
+		if _, multi := entries[i].(*sweep.MultiNodeEntry); multi {
+			return schemas.MatrixEntryMultiNode
+		}
+		return schemas.MatrixEntrySingleNode
+	}
+	if err := v.ValidateItems(doc.([]any), kindOf, runtime.GOMAXPROCS(0)); err != nil {
 		return fail(fmt.Errorf("internal error: the generated matrix breaks its schema: %w", err))
 	}
 	if c.githubOutput != "" {
