@@ -216,7 +216,8 @@ func (e *env) evals(args []string) int {
 	if _, err := fmt.Fprintln(e.stdout, rep.Markdown); err != nil {
 		return e.fail(exitFailure, err)
 	}
-	if err := results.StepSummary(e.gha, e.getenv, e.stdout, rep.Markdown+"\n"); err != nil {
+	// The original workflow wrote this heading before the table itself.
+	if err := results.StepSummary(e.gha, e.getenv, e.stdout, "## Eval Summary\n\n"+rep.Markdown+"\n"); err != nil {
 		return e.fail(exitFailure, err)
 	}
 	fmt.Fprintf(e.stderr, "collect: wrote %s: %d rows from %d eval job folder(s)\n", rep.OutPath, len(rep.Rows), rep.Sets)
