@@ -523,6 +523,7 @@ func TestBinary(t *testing.T) {
 	for _, args := range [][]string{
 		{"results", filepath.Join(abs, "results"), "bmk"},
 		{"success-rate", "run_stats", "--runner-config", filepath.Join(abs, "runners.yaml")},
+		{"evals", filepath.Join(abs, "evals"), "bmk"},
 	} {
 		cmd := exec.Command(bin, args...)
 		cmd.Dir, cmd.Env = work, env
@@ -530,7 +531,7 @@ func TestBinary(t *testing.T) {
 			t.Fatalf("%v: %v\n%s", args, err, out)
 		}
 	}
-	for _, f := range []string{"agg_bmk.json", "run_stats.json"} {
+	for _, f := range []string{"agg_bmk.json", "run_stats.json", "agg_eval_bmk.json"} {
 		if _, err := os.Stat(filepath.Join(work, f)); err != nil {
 			t.Error(err)
 		}
@@ -538,6 +539,9 @@ func TestBinary(t *testing.T) {
 	sum, _ := os.ReadFile(summary)
 	if !strings.Contains(string(sum), "## GPU Success Rates") || !strings.Contains(string(sum), "| mi355x |         4 |       7 | 57.14%  |") {
 		t.Errorf("step summary:\n%s", sum)
+	}
+	if !strings.Contains(string(sum), "## Eval Summary\n\n| Model ") {
+		t.Errorf("no eval table under its heading in the step summary:\n%s", sum)
 	}
 	out, _ := os.ReadFile(output)
 	if !strings.Contains(string(out), "results-count<<") || !strings.Contains(string(out), "\n38\n") {
