@@ -38,6 +38,10 @@ const (
 	MatrixEntryMultiNode  Kind = "matrix-entry-multi-node"
 	Matrix                Kind = "matrix"
 	RawResult             Kind = "raw-result"
+	ProcessedResult       Kind = "processed-result"
+	ProcessedResults      Kind = "processed-results"
+	EvalResults           Kind = "eval-results"
+	RunStats              Kind = "run-stats"
 	Changelog             Kind = "changelog"
 	ChangelogMatrix       Kind = "changelog-matrix"
 )
