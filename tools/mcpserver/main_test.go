@@ -248,3 +248,34 @@ func TestParseDefaults(t *testing.T) {
 		t.Errorf("options %+v", o)
 	}
 }
+
+// TestMCPJSON checks the registration in the repository's .mcp.json: the
+// server name the original used (permission rules name it) and a command
+// that runs this package from the repository root.
+func TestMCPJSON(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", ".mcp.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		MCPServers map[string]struct {
+			Command string   `json:"command"`
+			Args    []string `json:"args"`
+		} `json:"mcpServers"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		t.Fatalf(".mcp.json: %v", err)
+	}
+	s, ok := cfg.MCPServers[server.Name]
+	if !ok || len(cfg.MCPServers) != 1 {
+		t.Fatalf(".mcp.json servers = %v, want only %s", cfg.MCPServers, server.Name)
+	}
+	if s.Command != "go" || !slices.Equal(s.Args, []string{"run", "./tools/mcpserver"}) {
+		t.Errorf(".mcp.json runs %s %v", s.Command, s.Args)
+	}
+	if _, err := os.Stat(filepath.Join("..", "..", "tools", "mcpserver", "main.go")); err != nil {
+		t.Errorf("the package .mcp.json runs: %v", err)
+	}
+}

@@ -232,7 +232,7 @@ var ErrNoCommit = errors.New("no such commit")
 
 // Commit resolves a tag name to its commit.
 func (r *Repo) Commit(ctx context.Context, tag string) (string, error) {
-	out, err := r.c.git(ctx, nil, "--git-dir="+r.GitDir, "rev-parse", "--verify", "--quiet", "--end-of-options", "refs/tags/"+tag+"^{commit}")
+	out, err := r.c.git(ctx, nil, "--git-dir="+r.GitDir, "rev-parse", "--verify", "--quiet", "refs/tags/"+tag+"^{commit}")
 	if err != nil {
 		if isExit(err, 1) {
 			return "", fmt.Errorf("%s: tag %q: %w", r.Name, tag, ErrNoCommit)

@@ -3,6 +3,7 @@ package repocache
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -319,5 +320,44 @@ func TestDefaultDir(t *testing.T) {
 	t.Setenv("INFERENCEX_MCP_CACHE", "/tmp/override")
 	if d, _ := DefaultDir(); d != "/tmp/override" {
 		t.Errorf("with INFERENCEX_MCP_CACHE: %q", d)
+	}
+}
+
+// BenchmarkExtract extracts a 2000-file tree (8 MB of source) from a local
+// clone whose blobs are already fetched: the cost of serving a new version
+// once the network part is done.
+func BenchmarkExtract(b *testing.B) {
+	files := map[string]string{}
+	body := strings.Repeat("    def forward(self, hidden_states, positions, kv_cache):  # padding\n", 60)
+	for i := range 2000 {
+		files[fmt.Sprintf("pkg/mod%02d/file%04d.py", i%50, i)] = fmt.Sprintf("# %d\n%s", i, body)
+	}
+	url := testrepo.Build(b, b.TempDir(), []testrepo.Commit{{Files: files, Tags: []string{"v1.0.0"}}})
+	c := &Cache{Dir: b.TempDir()}
+	r := c.Repo("bench", url)
+	ctx := context.Background()
+	if err := r.Ensure(ctx); err != nil {
+		b.Fatal(err)
+	}
+	commit, err := r.Commit(ctx, "v1.0.0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	filter := srctree.DefaultFilter()
+	if _, err := r.Extract(ctx, commit, filter); err != nil { // fetches the blobs
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(files) * (len(body) + 8)))
+	b.ResetTimer()
+	for b.Loop() {
+		b.StopTimer()
+		if err := os.RemoveAll(filepath.Join(c.Dir, "trees")); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		tree, err := r.Extract(ctx, commit, filter)
+		if err != nil || len(tree.Files()) != 2000 {
+			b.Fatalf("%v", err)
+		}
 	}
 }

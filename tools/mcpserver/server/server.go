@@ -124,7 +124,9 @@ func New(opts Options) (*Server, error) {
 	}
 	s.mcp = mcp.NewServer(&mcp.Implementation{Name: Name, Title: "Serving-stack sources", Version: opts.Version}, &mcp.ServerOptions{
 		Instructions: instructions(s.set),
-		Logger:       log,
+		// The SDK logs every session event at info level; only its
+		// warnings and errors are worth the user's stderr.
+		Logger: slog.New(minLevel{log.Handler(), slog.LevelWarn}),
 	})
 	s.addTools()
 	s.addTemplates()
@@ -378,6 +380,24 @@ func (s *Server) serve(st *fwState, c *checkout) {
 	st.uris = uris
 	st.mu.Unlock()
 	s.log.Info("serving", "framework", st.fw.Name, "tag", c.Tag, "commit", short(c.Commit), "files", len(uris))
+}
+
+// minLevel drops records below a level.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return minLevel{h.Handler.WithAttrs(attrs), h.min}
+}
+
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{h.Handler.WithGroup(name), h.min}
 }
 
 func joinNotes(notes ...string) string {
