@@ -32,7 +32,22 @@ func (e *GitError) Error() string {
 	if msg == "" {
 		msg = e.Err.Error()
 	}
-	return fmt.Sprintf("git %s: %s", strings.Join(e.Args, " "), msg)
+	return fmt.Sprintf("git %s: %s", subcommand(e.Args), msg)
+}
+
+// subcommand names the git command run, without the global options
+// (--git-dir=, -c key=value) that only say where and how.
+func subcommand(args []string) string {
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "-c":
+			i++
+		case strings.HasPrefix(a, "-"):
+		default:
+			return a
+		}
+	}
+	return strings.Join(args, " ")
 }
 
 func (e *GitError) Unwrap() error { return e.Err }

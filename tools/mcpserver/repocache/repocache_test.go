@@ -151,7 +151,8 @@ func TestCloneFailure(t *testing.T) {
 	if !errors.As(err, &ce) {
 		t.Fatalf("Ensure error = %v, want CloneError", err)
 	}
-	if !strings.Contains(err.Error(), "cloning nowhere from file://") || !strings.Contains(err.Error(), "missing.git") {
+	if !strings.Contains(err.Error(), "cloning nowhere from file://") || !strings.Contains(err.Error(), "missing.git' does not appear to be a git repository") ||
+		!strings.Contains(err.Error(), "failed: git fetch: fatal:") {
 		t.Errorf("error message %q", err)
 	}
 	if r.Exists() {

@@ -27,7 +27,8 @@ type Filter struct {
 func DefaultFilter() Filter { return Filter{MaxFileSize: DefaultMaxFileSize} }
 
 // Key identifies the filter's settings: trees extracted under different
-// settings hold different files and must not be shared.
+// settings hold different files and must not be shared. "f1" stands for the
+// rules below; change it when they change, so that old trees are redone.
 func (f Filter) Key() string {
 	k := fmt.Sprintf("f1-%d", f.MaxFileSize)
 	if f.IncludeTests {
