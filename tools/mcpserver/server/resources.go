@@ -90,7 +90,7 @@ func fileURI(fw, ver, p string) string {
 func (s *Server) readHandler() mcp.ResourceHandler {
 	return func(ctx context.Context, req *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
 		raw := req.Params.URI
-		data, err := s.read(ctx, raw)
+		data, err := s.read(withProgress(ctx, req.Session, req.Params.GetProgressToken()), raw)
 		if err != nil {
 			s.log.Info("read refused", "uri", raw, "error", err)
 			return nil, readError(raw, err)

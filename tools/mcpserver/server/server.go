@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -53,6 +54,13 @@ type Server struct {
 	mcp    *mcp.Server
 	log    *slog.Logger
 	states map[string]*fwState
+
+	// base is the context of background jobs; Close cancels it and waits
+	// for them.
+	base          context.Context
+	stop          context.CancelFunc
+	bg            sync.WaitGroup
+	progressEvery time.Duration
 }
 
 // fwState is what the server holds for one framework.
@@ -67,6 +75,7 @@ type fwState struct {
 	cur   *checkout
 	uris  []string                 // resources registered for cur
 	trees map[string]*srctree.Tree // by commit
+	jobs  map[string]*job          // running background work by key
 }
 
 // checkout is the version of a framework being served.
@@ -93,12 +102,14 @@ func New(opts Options) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{
-		opts:   opts,
-		set:    frameworks.NewSet(frameworks.All()),
-		cache:  &repocache.Cache{Dir: opts.CacheDir, Git: opts.Git, Log: log},
-		log:    log,
-		states: map[string]*fwState{},
+		opts:          opts,
+		set:           frameworks.NewSet(frameworks.All()),
+		cache:         &repocache.Cache{Dir: opts.CacheDir, Git: opts.Git, Log: log},
+		log:           log,
+		states:        map[string]*fwState{},
+		progressEvery: progressEvery,
 	}
+	s.base, s.stop = context.WithCancel(context.Background())
 	for name, url := range opts.Repos {
 		f, err := s.set.Lookup(name)
 		if err != nil {
@@ -120,7 +131,8 @@ func New(opts Options) (*Server, error) {
 				url = u
 			}
 		}
-		s.states[f.Name] = &fwState{fw: f, repo: s.cache.Repo(f.Name, url), sem: make(chan struct{}, 1), trees: map[string]*srctree.Tree{}}
+		s.states[f.Name] = &fwState{fw: f, repo: s.cache.Repo(f.Name, url), sem: make(chan struct{}, 1),
+			trees: map[string]*srctree.Tree{}, jobs: map[string]*job{}}
 	}
 	s.mcp = mcp.NewServer(&mcp.Implementation{Name: Name, Title: "Serving-stack sources", Version: opts.Version}, &mcp.ServerOptions{
 		Instructions: instructions(s.set),
@@ -149,9 +161,17 @@ func instructions(set *frameworks.Set) string {
 // MCP returns the underlying MCP server, for connecting transports.
 func (s *Server) MCP() *mcp.Server { return s.mcp }
 
+// Close stops the background work (killing its git commands, whose
+// temporary folders are removed) and waits for it.
+func (s *Server) Close() {
+	s.stop()
+	s.bg.Wait()
+}
+
 // Run serves on transport until the client goes away or ctx is done,
-// prefetching in the background.
+// prefetching in the background, then closes the server.
 func (s *Server) Run(ctx context.Context, t mcp.Transport) error {
+	defer s.Close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -242,6 +262,9 @@ func (s *Server) defaultVersion(ctx context.Context, st *fwState) (want, source,
 	if v, ok := det.For(st.fw.Name).Primary(); ok {
 		return v, "newest version in the master configs", "", nil
 	}
+	if err := s.ensure(ctx, st); err != nil {
+		return "", "", "", err
+	}
 	tags, err := st.repo.Tags(ctx)
 	if err != nil {
 		return "", "", "", err
@@ -266,6 +289,9 @@ func (s *Server) defaultVersion(ctx context.Context, st *fwState) (want, source,
 // resolve finds the tag of a version, fetching new tags once if the clone
 // has none that matches.
 func (s *Server) resolve(ctx context.Context, st *fwState, want string) (version.Match, string, error) {
+	if err := s.ensure(ctx, st); err != nil {
+		return version.Match{}, "", err
+	}
 	for attempt := 0; ; attempt++ {
 		tags, err := st.repo.Tags(ctx)
 		if err != nil {
@@ -284,7 +310,10 @@ func (s *Server) resolve(ctx context.Context, st *fwState, want string) (version
 		if !errors.As(err, &nt) || attempt > 0 || st.repo.Refreshed() {
 			return version.Match{}, "", fmt.Errorf("%s: %w", st.fw.Name, err)
 		}
-		if err := st.repo.Refresh(ctx, false); err != nil {
+		if err := s.refresh(ctx, st); err != nil {
+			if ctx.Err() != nil {
+				return version.Match{}, "", err
+			}
 			return version.Match{}, "", fmt.Errorf("%s: %w; and fetching newer tags failed: %v", st.fw.Name, nt, err)
 		}
 	}
@@ -296,21 +325,21 @@ func (s *Server) checkout(ctx context.Context, st *fwState, want string) (*check
 	if err != nil {
 		return nil, err
 	}
-	tree, err := s.tree(ctx, st, commit)
+	tree, err := s.tree(ctx, st, m.Tag, commit)
 	if err != nil {
 		return nil, err
 	}
 	return &checkout{Requested: want, Tag: m.Tag, Commit: commit, Note: m.Note, Tree: tree}, nil
 }
 
-func (s *Server) tree(ctx context.Context, st *fwState, commit string) (*srctree.Tree, error) {
+func (s *Server) tree(ctx context.Context, st *fwState, tag, commit string) (*srctree.Tree, error) {
 	st.mu.Lock()
 	t := st.trees[commit]
 	st.mu.Unlock()
 	if t != nil {
 		return t, nil
 	}
-	t, err := st.repo.Extract(ctx, commit, s.opts.Filter)
+	t, err := s.extract(ctx, st, tag, commit)
 	if err != nil {
 		return nil, err
 	}

@@ -49,10 +49,11 @@ func TestMain(m *testing.M) {
 }
 
 type harness struct {
-	srv     *Server
-	cs      *mcp.ClientSession
-	changed chan struct{}
-	opts    Options
+	srv      *Server
+	cs       *mcp.ClientSession
+	changed  chan struct{}
+	progress chan string
+	opts     Options
 }
 
 func defaultOptions(t *testing.T, u fixture.Upstreams) Options {
@@ -72,10 +73,13 @@ func start(t *testing.T, opts Options) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{srv: srv, changed: make(chan struct{}, 100), opts: opts}
+	h := &harness{srv: srv, changed: make(chan struct{}, 100), progress: make(chan string, 100), opts: opts}
 	client := mcp.NewClient(&mcp.Implementation{Name: "test-client", Version: "v0"}, &mcp.ClientOptions{
 		ResourceListChangedHandler: func(context.Context, *mcp.ResourceListChangedRequest) {
 			h.changed <- struct{}{}
+		},
+		ProgressNotificationHandler: func(_ context.Context, req *mcp.ProgressNotificationClientRequest) {
+			h.progress <- req.Params.Message
 		},
 	})
 	st, ct := mcp.NewInMemoryTransports()
@@ -90,6 +94,7 @@ func start(t *testing.T, opts Options) *harness {
 	t.Cleanup(func() {
 		cs.Close()
 		ss.Wait()
+		srv.Close()
 	})
 	h.cs = cs
 	return h
@@ -691,5 +696,87 @@ func TestParseURIErrors(t *testing.T) {
 	scheme, ver, p, err := ParseURI("VLLM://v0.13.0/vllm/a.py")
 	if err != nil || scheme != "vllm" || ver != "v0.13.0" || p != "vllm/a.py" {
 		t.Errorf("ParseURI = %q %q %q %v", scheme, ver, p, err)
+	}
+}
+
+func TestProgressNotifications(t *testing.T) {
+	h := start(t, defaultOptions(t, shared(t)))
+	params := &mcp.CallToolParams{Name: "list_tags", Arguments: map[string]any{"framework": "vllm"}}
+	params.SetProgressToken("tok-1")
+	res, err := h.cs.CallTool(context.Background(), params)
+	if err != nil || res.IsError {
+		t.Fatalf("list_tags: %v %+v", err, res)
+	}
+	select {
+	case msg := <-h.progress:
+		if !strings.HasPrefix(msg, "cloning vllm from file://") {
+			t.Errorf("progress message %q", msg)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("no progress notification for a clone")
+	}
+}
+
+// TestJobOutlivesRequest checks that slow work goes on when the request
+// that started it gives up, and that the next request joins it instead of
+// starting over.
+func TestJobOutlivesRequest(t *testing.T) {
+	srv, err := New(Options{CacheDir: t.TempDir(), Filter: srctree.DefaultFilter()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	srv.progressEvery = 5 * time.Millisecond
+	st := srv.states["vllm"]
+	release := make(chan struct{})
+	var runs int
+	var mu sync.Mutex
+	work := func(ctx context.Context) (any, error) {
+		mu.Lock()
+		runs++
+		mu.Unlock()
+		select {
+		case <-release:
+			return "done", nil
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	var reports syncBuffer
+	ctx, cancel := context.WithTimeout(context.WithValue(context.Background(), progressKey{}, func(m string) { reports.Write([]byte(m + "\n")) }), 50*time.Millisecond)
+	defer cancel()
+	_, err = srv.run(ctx, st, "k", "cloning vllm", work)
+	var pe *PendingError
+	if !errors.As(err, &pe) || !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "cloning vllm is still running in the background") {
+		t.Fatalf("first request: %v", err)
+	}
+	if !strings.Contains(reports.String(), "cloning vllm\n") || !strings.Contains(reports.String(), "so far)") {
+		t.Errorf("progress reports:\n%s", reports.String())
+	}
+	got := make(chan any)
+	joined := make(chan struct{})
+	var once sync.Once
+	ctx2 := context.WithValue(context.Background(), progressKey{}, func(string) { once.Do(func() { close(joined) }) })
+	go func() {
+		v, err := srv.run(ctx2, st, "k", "cloning vllm", work)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- v
+	}()
+	<-joined // the second request waits on the running job
+	close(release)
+	if v := <-got; v != "done" {
+		t.Errorf("second request got %v", v)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if runs != 1 {
+		t.Errorf("work ran %d times, want once", runs)
+	}
+	// After Close, no new work starts.
+	srv.Close()
+	if _, err := srv.run(context.Background(), st, "k2", "x", work); err == nil || !strings.Contains(err.Error(), "shutting down") {
+		t.Errorf("run after Close: %v", err)
 	}
 }

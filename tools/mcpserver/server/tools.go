@@ -232,7 +232,8 @@ type TagInfo struct {
 	Version string `json:"version,omitempty"`
 }
 
-func (s *Server) listTags(ctx context.Context, _ *mcp.CallToolRequest, in ListTagsIn) (*mcp.CallToolResult, *ListTagsOut, error) {
+func (s *Server) listTags(ctx context.Context, req *mcp.CallToolRequest, in ListTagsIn) (*mcp.CallToolResult, *ListTagsOut, error) {
+	ctx = withProgress(ctx, req.Session, req.Params.GetProgressToken())
 	st, err := s.state(in.Framework)
 	if err != nil {
 		return nil, nil, err
@@ -250,13 +251,13 @@ func (s *Server) listTags(ctx context.Context, _ *mcp.CallToolRequest, in ListTa
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := st.repo.Ensure(ctx); err != nil {
+	if err := s.ensure(ctx, st); err != nil {
 		release()
 		return nil, nil, err
 	}
 	// New releases appear upstream all the time: fetch once per process,
 	// but a failed fetch (offline) still lists what the clone has.
-	if err := st.repo.Refresh(ctx, false); err != nil {
+	if err := s.refresh(ctx, st); err != nil {
 		if ctx.Err() != nil {
 			release()
 			return nil, nil, ctx.Err()
@@ -336,7 +337,8 @@ type SwitchOut struct {
 	Previous  string `json:"previous_tag,omitempty"`
 }
 
-func (s *Server) switchVersion(ctx context.Context, _ *mcp.CallToolRequest, in SwitchIn) (*mcp.CallToolResult, *SwitchOut, error) {
+func (s *Server) switchVersion(ctx context.Context, req *mcp.CallToolRequest, in SwitchIn) (*mcp.CallToolResult, *SwitchOut, error) {
+	ctx = withProgress(ctx, req.Session, req.Params.GetProgressToken())
 	st, err := s.state(in.Framework)
 	if err != nil {
 		return nil, nil, err
@@ -392,7 +394,8 @@ type GrepMatch struct {
 	URI string `json:"uri"`
 }
 
-func (s *Server) grep(ctx context.Context, _ *mcp.CallToolRequest, in GrepIn) (*mcp.CallToolResult, *GrepOut, error) {
+func (s *Server) grep(ctx context.Context, req *mcp.CallToolRequest, in GrepIn) (*mcp.CallToolResult, *GrepOut, error) {
+	ctx = withProgress(ctx, req.Session, req.Params.GetProgressToken())
 	st, err := s.state(in.Framework)
 	if err != nil {
 		return nil, nil, err
@@ -470,7 +473,8 @@ type DiffOut struct {
 	repocache.Diff
 }
 
-func (s *Server) diffVersions(ctx context.Context, _ *mcp.CallToolRequest, in DiffIn) (*mcp.CallToolResult, *DiffOut, error) {
+func (s *Server) diffVersions(ctx context.Context, req *mcp.CallToolRequest, in DiffIn) (*mcp.CallToolResult, *DiffOut, error) {
+	ctx = withProgress(ctx, req.Session, req.Params.GetProgressToken())
 	st, err := s.state(in.Framework)
 	if err != nil {
 		return nil, nil, err
@@ -517,7 +521,7 @@ func (s *Server) diffVersions(ctx context.Context, _ *mcp.CallToolRequest, in Di
 		}
 		to = DiffSide{Requested: in.To, Tag: m.Tag, Commit: commit}
 	}
-	d, err := st.repo.Diff(ctx, from.Commit, to.Commit, s.opts.Filter, repocache.DiffOptions{
+	d, err := s.diff(ctx, st, from, to, repocache.DiffOptions{
 		Path: p, MaxFiles: maxFiles, Patch: in.IncludePatch, MaxPatchBytes: patchBytes,
 	})
 	if err != nil {
