@@ -103,6 +103,14 @@ func (s *Server) addTools() {
 
 func ptr[T any](v T) *T { return &v }
 
+// plural writes "1 file", "2 files".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
 // ---- list_versions ----
 
 // ListVersionsIn takes no arguments.
@@ -182,7 +190,7 @@ func (s *Server) listVersions(ctx context.Context, _ *mcp.CallToolRequest, _ Lis
 		}
 		if c := st.current(); c != nil {
 			fv.Served = served(c)
-			fmt.Fprintf(&b, "  served: %s (commit %s, %d files)\n", c.Tag, short(c.Commit), len(c.Tree.Files()))
+			fmt.Fprintf(&b, "  served: %s (commit %s, %s)\n", c.Tag, short(c.Commit), plural(len(c.Tree.Files()), "file"))
 			if c.Note != "" {
 				fmt.Fprintf(&b, "  note: %s\n", c.Note)
 			}
@@ -352,7 +360,7 @@ func (s *Server) switchVersion(ctx context.Context, req *mcp.CallToolRequest, in
 	}
 	out := &SwitchOut{Framework: st.fw.Name, Served: *served(next)}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Serving %s at %s (commit %s, %d files). Read files as %s:///<path>.\n", st.fw.Name, next.Tag, short(next.Commit), len(next.Tree.Files()), st.fw.Name)
+	fmt.Fprintf(&b, "Serving %s at %s (commit %s, %s). Read files as %s:///<path>.\n", st.fw.Name, next.Tag, short(next.Commit), plural(len(next.Tree.Files()), "file"), st.fw.Name)
 	if prev != nil {
 		out.Previous = prev.Tag
 		fmt.Fprintf(&b, "Previously %s.\n", prev.Tag)
@@ -424,7 +432,7 @@ func (s *Server) grep(ctx context.Context, req *mcp.CallToolRequest, in GrepIn) 
 	out := &GrepOut{Framework: st.fw.Name, Tag: c.Tag, Commit: c.Commit, Matches: []GrepMatch{},
 		FilesSearched: res.FilesSearched, FilesMatched: res.FilesMatched, Truncated: res.Truncated}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d matching lines in %d files of %s %s (%d files searched)\n", len(res.Matches), res.FilesMatched, st.fw.Name, c.Tag, res.FilesSearched)
+	fmt.Fprintf(&b, "%s in %s of %s %s (%s searched)\n", plural(len(res.Matches), "matching line"), plural(res.FilesMatched, "file"), st.fw.Name, c.Tag, plural(res.FilesSearched, "file"))
 	for _, m := range res.Matches {
 		out.Matches = append(out.Matches, GrepMatch{GrepMatch: m, URI: fileURI(st.fw.Name, ver, m.Path)})
 		for i, l := range m.Before {
@@ -533,9 +541,9 @@ func (s *Server) diffVersions(ctx context.Context, req *mcp.CallToolRequest, in 
 	if p != "" {
 		where = " under " + p
 	}
-	fmt.Fprintf(&b, "%s %s..%s%s: %d files changed, +%d -%d", st.fw.Name, from.Tag, to.Tag, where, d.Files, d.Insertions, d.Deletions)
+	fmt.Fprintf(&b, "%s %s..%s%s: %s changed, +%d -%d", st.fw.Name, from.Tag, to.Tag, where, plural(d.Files, "file"), d.Insertions, d.Deletions)
 	if d.Skipped > 0 {
-		fmt.Fprintf(&b, " (%d more changed files are not served: tests, vendored, binary)", d.Skipped)
+		fmt.Fprintf(&b, " (and %s not served: tests, vendored, binary)", plural(d.Skipped, "changed file"))
 	}
 	b.WriteString("\n")
 	for _, c := range d.Changes {
