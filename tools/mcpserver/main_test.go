@@ -24,6 +24,7 @@ var binary string
 
 // TestMain builds the binary that the end-to-end test runs.
 func TestMain(m *testing.M) {
+	testrepo.Hermetic()
 	dir, err := os.MkdirTemp("", "mcpserver-bin-")
 	if err != nil {
 		panic(err)

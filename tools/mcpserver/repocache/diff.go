@@ -97,7 +97,7 @@ func (r *Repo) Diff(ctx context.Context, from, to string, filter srctree.Filter,
 	// a served file with one whose contents were not fetched.
 	paths := slices.Sorted(maps.Keys(keep))
 	common := []string{"--git-dir=" + r.GitDir, "--literal-pathspecs", "-c", "diff.renameLimit=10000",
-		"diff", "--no-ext-diff", "--no-textconv", "--no-color", "-M"}
+		"diff", "--no-ext-diff", "--no-textconv", "--no-color", "--src-prefix=a/", "--dst-prefix=b/", "-M"}
 	run := func(extra ...string) ([]byte, error) {
 		args := append(slices.Clone(common), extra...)
 		args = append(args, from, to, "--")

@@ -52,6 +52,11 @@ var history = []testrepo.Commit{
 	},
 }
 
+func TestMain(m *testing.M) {
+	testrepo.Hermetic()
+	os.Exit(m.Run())
+}
+
 func newCache(t *testing.T) (*Cache, string) {
 	t.Helper()
 	url := testrepo.Build(t, t.TempDir(), history)

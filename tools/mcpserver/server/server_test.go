@@ -41,6 +41,7 @@ func shared(t *testing.T) fixture.Upstreams {
 }
 
 func TestMain(m *testing.M) {
+	testrepo.Hermetic()
 	code := m.Run()
 	if upstreamDir != "" {
 		os.RemoveAll(upstreamDir)

@@ -72,6 +72,14 @@ func Build(t testing.TB, dir string, commits []Commit) string {
 	return "file://" + filepath.ToSlash(bare)
 }
 
+// Hermetic keeps the developer's git configuration (abbreviation length,
+// diff prefixes, signing, URL rewrites) out of the git commands that the
+// code under test runs. Call it from TestMain.
+func Hermetic() {
+	os.Setenv("GIT_CONFIG_GLOBAL", os.DevNull)
+	os.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+}
+
 // Git runs git in dir (none if "") with a fixed identity and no user or
 // system configuration, and returns its output.
 func Git(t testing.TB, dir string, args ...string) string {
@@ -85,7 +93,7 @@ func GitEnv(t testing.TB, dir string, env []string, args ...string) string {
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(),
-		"GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
+		"GIT_CONFIG_GLOBAL="+os.DevNull, "GIT_CONFIG_NOSYSTEM=1",
 		"GIT_AUTHOR_NAME=fixture", "GIT_AUTHOR_EMAIL=fixture@example.com",
 		"GIT_COMMITTER_NAME=fixture", "GIT_COMMITTER_EMAIL=fixture@example.com")
 	cmd.Env = append(cmd.Env, env...)
