@@ -16,8 +16,17 @@ func mustValidator(t testing.TB) *Validator {
 	return v
 }
 
+func TestEveryKindCompiles(t *testing.T) {
+	v := mustValidator(t)
+	for _, k := range Kinds() {
+		if _, err := v.schema(k); err != nil {
+			t.Errorf("%s: %v", k, err)
+		}
+	}
+}
+
 func TestKindsHaveFiles(t *testing.T) {
-	want := []Kind{Matrix, MasterConfig, MatrixEntryMultiNode, MatrixEntrySingleNode, Runners, RawResult}
+	want := []Kind{Matrix, MasterConfig, MatrixEntryMultiNode, MatrixEntrySingleNode, Runners, RawResult, Changelog, ChangelogMatrix}
 	got := map[Kind]bool{}
 	for _, k := range Kinds() {
 		got[k] = true
@@ -95,13 +104,23 @@ func TestValidate(t *testing.T) {
 			[]string{`/0/decode: required key is missing`}},
 		{"runners ok", Runners, `{"h200": ["h200-nv_0", "h200-cw_1"]}`, nil},
 		{"runners empty list", Runners, `{"h200": []}`, []string{`/h200: must not be empty`}},
-		{"runners duplicate node", Runners, `{"h200": ["a_0", "a_0"]}`, []string{`/h200: has duplicate`}},
+		{"runners duplicate node", Runners, `{"h200": ["a_0", "a_0"]}`, []string{`/h200: must not list the same value twice (index 0 and 1 are equal)`}},
 		{"runners not a list", Runners, `{"h200": "h200_0"}`, []string{`/h200: expected array, got string "h200_0"`}},
 		{"raw result ok", RawResult, rawResult, nil},
 		{"raw result rate inf only", RawResult, edit(t, rawResult, func(m map[string]any) { m["request_rate"] = "fast" }),
 			[]string{`/request_rate: must be "inf" or a positive number`}},
 		{"raw result bad metric", RawResult, edit(t, rawResult, func(m map[string]any) { m["p99_ttft_ms"] = "slow" }),
 			[]string{`/p99_ttft_ms: expected number, got string "slow"`}},
+		{"changelog ok", Changelog, `[{"config-keys": ["dsr1-*"], "description": ["x"], "pr-link": "https://x/1"}, {"config-keys": ["a"], "description": ["y"], "pr-link": "p", "evals-only": true}]`, nil},
+		{"changelog unknown field", Changelog, `[{"config-keys": ["a"], "description": ["x"], "pr-link": "p", "author": "me"}]`, []string{"/0/author: unknown key (expected one of: config-keys, description, evals-only, pr-link)"}},
+		{"changelog empty keys", Changelog, `[{"config-keys": [], "description": ["x"], "pr-link": "p"}]`, []string{"/0/config-keys: must not be empty"}},
+		{"changelog description string", Changelog, `[{"config-keys": ["a"], "description": "x", "pr-link": "p"}]`, []string{`/0/description: expected array, got string "x"`}},
+		{"changelog bad key", Changelog, `[{"config-keys": ["a b"], "description": ["x"], "pr-link": "p"}]`, []string{"/0/config-keys/0: must be a config key or a pattern"}},
+		{"changelog matrix ok", ChangelogMatrix, `{"single_node": {"1k8k": [` + singleNodeEntry + `]}, "multi_node": {"2048_128": [` + multiNodeEntry + `]},
+			"changelog_metadata": {"base_ref": "a", "head_ref": "b", "entries": [{"config-keys": ["a"], "description": ["x"], "pr-link": "p", "evals-only": false}]}}`, nil},
+		{"changelog matrix bad bucket", ChangelogMatrix, `{"single_node": {"2k": [` + singleNodeEntry + `]}, "multi_node": {},
+			"changelog_metadata": {"base_ref": "a", "head_ref": "b", "entries": [{"config-keys": ["a"], "description": ["x"], "pr-link": "p"}]}}`,
+			[]string{"/changelog_metadata/entries/0/evals-only: required key is missing", "/single_node/2k: does not match pattern"}},
 		{"master wildcard key", MasterConfig, `{"dsr1-*": {}}`, []string{`/dsr1-*: the wildcard '*' is not allowed`}},
 	}
 	for _, c := range cases {
@@ -139,8 +158,8 @@ func TestValidate(t *testing.T) {
 func TestMasterConfigConcRules(t *testing.T) {
 	v := mustValidator(t)
 	entry := func(space string, extra string) string {
-		return `{"k": {"image": "i", "model": "m", "model-prefix": "p", "precision": "fp8", "framework": "vllm",
-			"runner": "h200", "multinode": false` + extra + `, "seq-len-configs": [{"isl": 1024, "osl": 1024,
+		return `{"k": {"image": "i", "model": "m", "model-prefix": "p", "precision": "fp8", "framework": "vllm"` + extra + `,
+			"runner": "h200", "multinode": false, "seq-len-configs": [{"isl": 1024, "osl": 1024,
 			"search-space": [` + space + `]}]}}`
 	}
 	cases := []struct {
@@ -148,12 +167,14 @@ func TestMasterConfigConcRules(t *testing.T) {
 	}{
 		{"range ok", entry(`{"tp": 8, "conc-start": 4, "conc-end": 64}`, ""), ""},
 		{"list ok", entry(`{"tp": 8, "conc-list": [1, 3]}`, ""), ""},
-		{"both", entry(`{"tp": 8, "conc-list": [1], "conc-start": 1, "conc-end": 2}`, ""), "/k/seq-len-configs/0/search-space/0: conc-list cannot be combined"},
+		{"both", entry(`{"tp": 8, "conc-list": [1], "conc-start": 1, "conc-end": 2}`, ""), "/k/seq-len-configs/0/search-space/0/conc-start: conc-list cannot be combined"},
 		{"neither", entry(`{"tp": 8}`, ""), "/k/seq-len-configs/0/search-space/0: needs the concurrencies"},
 		{"start only", entry(`{"tp": 8, "conc-start": 4}`, ""), "/k/seq-len-configs/0/search-space/0/conc-end: required when conc-start is given"},
 		{"zero start", entry(`{"tp": 8, "conc-start": 0, "conc-end": 4}`, ""), "/k/seq-len-configs/0/search-space/0/conc-start: must be >= 1, got 0"},
 		{"negative list", entry(`{"tp": 8, "conc-list": [4, -1]}`, ""), "/k/seq-len-configs/0/search-space/0/conc-list/1: must be >= 1, got -1"},
+		{"empty list", entry(`{"tp": 8, "conc-list": [], "conc-start": 1, "conc-end": 2}`, ""), "/k/seq-len-configs/0/search-space/0/conc-list: must not be empty"},
 		{"disagg single node", entry(`{"tp": 8, "conc-list": [4]}`, `, "disagg": true`), "/k/disagg: disagg: true needs multinode: true"},
+		{"plain names", entry(`{"tp": 8, "conc-list": [4]}`, `, "precision": "fp 8"`), "/k/precision: must be a plain name"},
 		{"multinode shape on single node", entry(`{"conc-list": [4], "prefill": {}}`, ""), "/k/seq-len-configs/0/search-space/0/prefill: unknown key"},
 	}
 	for _, c := range cases {
@@ -169,6 +190,73 @@ func TestMasterConfigConcRules(t *testing.T) {
 				t.Fatalf("want %q in error, got %v", c.want, err)
 			}
 		})
+	}
+}
+
+func TestValidateItems(t *testing.T) {
+	v := mustValidator(t)
+	single, err := DecodeJSON([]byte(singleNodeEntry))
+	if err != nil {
+		t.Fatal(err)
+	}
+	multi, err := DecodeJSON([]byte(multiNodeEntry))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad, err := DecodeJSON([]byte(edit(t, singleNodeEntry, func(m map[string]any) { m["tp"] = 0 })))
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := make([]any, 300)
+	for i := range items {
+		items[i] = single
+		if i%3 == 0 {
+			items[i] = multi
+		}
+	}
+	kindOf := func(i int) Kind {
+		if i%3 == 0 {
+			return MatrixEntryMultiNode
+		}
+		return MatrixEntrySingleNode
+	}
+	if err := v.ValidateItems(items, kindOf, 4); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.ValidateItems(nil, func(i int) Kind { return []Kind{}[i] }, 4); err != nil {
+		t.Fatal(err)
+	}
+	items[250], items[7] = bad, bad
+	err = v.ValidateItems(items, kindOf, 3)
+	var se *Error
+	if !errors.As(err, &se) || len(se.Violations) != 2 || se.Violations[0].Pointer != "/7/tp" || se.Violations[1].Pointer != "/250/tp" {
+		t.Fatalf("got %v", err)
+	}
+	// Same verdicts as validating the list as a Matrix.
+	whole := v.Validate(Matrix, items)
+	if !errors.As(whole, &se) || len(se.Violations) != 2 || se.Violations[0].Pointer != "/7/tp" {
+		t.Fatalf("Matrix validation: %v", whole)
+	}
+}
+
+func TestValidatePropertiesMatchesValidate(t *testing.T) {
+	v := mustValidator(t)
+	docs := []string{
+		`{}`,
+		`{"a*": {}, "b": {"image": 1}, "c": {"image": "i", "model": "m", "model-prefix": "p", "precision": "fp8", "framework": "f", "runner": "r", "multinode": false, "seq-len-configs": []}}`,
+	}
+	for _, d := range docs {
+		doc, err := DecodeJSON([]byte(d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		whole := v.Validate(MasterConfig, doc)
+		for _, workers := range []int{1, 2, 5} {
+			split := v.ValidateProperties(MasterConfig, doc.(map[string]any), workers)
+			if (whole == nil) != (split == nil) || (whole != nil && whole.Error() != split.Error()) {
+				t.Errorf("%s with %d workers:\n%v\nvs\n%v", d, workers, split, whole)
+			}
+		}
 	}
 }
 
