@@ -4,6 +4,7 @@ import (
 	"errors"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -156,4 +157,42 @@ func FuzzVersionFromImage(f *testing.F) {
 
 func versionParse(s string) (any, bool) {
 	return version.Parse(s)
+}
+
+// TestDetectRepositoryConfigs runs detection on the repository's own master
+// configs: they must parse, and every image of an official release
+// repository whose tag starts with a version must yield that version.
+func TestDetectRepositoryConfigs(t *testing.T) {
+	files := []string{
+		filepath.Join("..", "..", "..", ".github", "configs", "nvidia-master.yaml"),
+		filepath.Join("..", "..", "..", ".github", "configs", "amd-master.yaml"),
+	}
+	set := NewSet(All())
+	d, err := Detect(set, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Missing) > 0 {
+		t.Skipf("master configs not in this checkout: %v", d.Missing)
+	}
+	official := map[string]*regexp.Regexp{
+		"vllm":   regexp.MustCompile(`^vllm/vllm-openai[a-z-]*:v?\d`),
+		"sglang": regexp.MustCompile(`^lmsysorg/sglang:v?\d`),
+		"trtllm": regexp.MustCompile(`tensorrt-llm/release:\d`),
+	}
+	checked := 0
+	for fw, re := range official {
+		v := d.For(fw)
+		for _, u := range v.Unversioned {
+			if re.MatchString(u.Image) {
+				t.Errorf("%s: %s:%d: %s: no version read from %s", fw, u.File, u.Line, u.Config, u.Image)
+			}
+		}
+		for _, uses := range v.Versions {
+			checked += len(uses)
+		}
+	}
+	if checked == 0 {
+		t.Error("no versions detected in the repository's configs")
+	}
 }
