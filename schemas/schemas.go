@@ -109,7 +109,7 @@ func (e *Error) Error() string {
 // compiled the first time a document of its kind is validated; a Validator
 // is safe for concurrent use.
 type Validator struct {
-	mu       sync.Mutex
+	mu       sync.RWMutex
 	compiler *jsonschema.Compiler
 	compiled map[Kind]*jsonschema.Schema
 	raw      map[string]any // schema file URL -> decoded schema, for x-messages
@@ -141,6 +141,12 @@ func New() (*Validator, error) {
 
 // schema returns the compiled schema of a kind.
 func (v *Validator) schema(k Kind) (*jsonschema.Schema, error) {
+	v.mu.RLock()
+	s, ok := v.compiled[k]
+	v.mu.RUnlock()
+	if ok {
+		return s, nil
+	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if s, ok := v.compiled[k]; ok {
