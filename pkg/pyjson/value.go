@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"reflect"
-	"strings"
 )
 
 // Value returns v as the generic value that decoding Marshal(v) gives:
@@ -89,28 +88,13 @@ func value(v reflect.Value) (any, error) {
 			return out, nil
 		}
 		out := map[string]any{}
-		t := v.Type()
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			if !f.IsExported() {
-				continue
-			}
-			name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if name == "-" && opts == "" {
-				continue
-			}
-			if name == "" {
-				name = f.Name
-			}
-			fv := v.Field(i)
-			if strings.Contains(","+opts+",", ",omitempty,") && isEmpty(fv) {
-				continue
-			}
+		err := eachField(v, func(name string, fv reflect.Value) error {
 			x, err := value(fv)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", name, err)
-			}
 			out[name] = x
+			return err
+		})
+		if err != nil {
+			return nil, err
 		}
 		return out, nil
 	}
