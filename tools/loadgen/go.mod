@@ -1,0 +1,3 @@
+module github.com/inferencex/inferencex-go/tools/loadgen
+
+go 1.26
