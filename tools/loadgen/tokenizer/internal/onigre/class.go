@@ -1,6 +1,7 @@
 package onigre
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"sync"
@@ -176,21 +177,53 @@ func tableRanges(tabs ...*unicode.RangeTable) []unicode.Range32 {
 	return normalize(out)
 }
 
-// spaceRanges is Oniguruma's \s for Unicode text: U+0009..U+000D, U+0085
-// and the Line_Separator, Paragraph_Separator and Space_Separator
-// categories, which is the White_Space property.
-var spaceRanges = tableRanges(unicode.White_Space)
+// spaceRanges is Oniguruma's \s for Unicode text: the White_Space
+// property.
+var spaceRanges = onigTables["White_Space"]
 
 // wordRanges is Oniguruma's \w for Unicode text: letters, marks, decimal
 // numbers and connector punctuation.
-func wordRanges() []unicode.Range32 {
-	return tableRanges(unicode.L, unicode.M, unicode.Nd, unicode.Pc)
+func wordRanges() []unicode.Range32 { return onigTables["Word"] }
+
+// Character classes come from onigTables (generated from the reference,
+// Unicode 16) rather than Go's unicode package (Unicode 15.0), so that
+// characters added to Unicode since then are classified as Hugging Face
+// classifies them. Scripts and the rarer binary properties fall back to
+// Go's tables.
+var categoryGroups = map[string][]string{
+	"L": {"Lu", "Ll", "Lt", "Lm", "Lo"},
+	"M": {"Mn", "Mc", "Me"},
+	"N": {"Nd", "Nl", "No"},
+	"P": {"Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po"},
+	"S": {"Sm", "Sc", "Sk", "So"},
+	"Z": {"Zs", "Zl", "Zp"},
+	"C": {"Cc", "Cf", "Cs", "Co", "Cn"},
+}
+
+// category returns the ranges of a one- or two-letter general category.
+func category(name string) ([]unicode.Range32, bool) {
+	if name == "Cs" {
+		return []unicode.Range32{{Lo: 0xD800, Hi: 0xDFFF, Stride: 1}}, true
+	}
+	if rs, ok := onigTables[name]; ok && len(name) == 2 {
+		return rs, true
+	}
+	group, ok := categoryGroups[name]
+	if !ok {
+		return nil, false
+	}
+	var out []unicode.Range32
+	for _, g := range group {
+		rs, _ := category(g)
+		out = append(out, rs...)
+	}
+	return normalize(out), true
 }
 
 // longCategoryNames maps Oniguruma's long general category names to the
-// short ones Go's tables use.
+// short ones.
 var longCategoryNames = map[string]string{
-	"other": "C", "control": "Cc", "format": "Cf", "privateuse": "Co", "surrogate": "Cs",
+	"other": "C", "control": "Cc", "format": "Cf", "privateuse": "Co", "surrogate": "Cs", "unassigned": "Cn",
 	"letter": "L", "lowercaseletter": "Ll", "modifierletter": "Lm", "otherletter": "Lo",
 	"titlecaseletter": "Lt", "uppercaseletter": "Lu",
 	"mark": "M", "combiningmark": "M", "spacingmark": "Mc", "enclosingmark": "Me", "nonspacingmark": "Mn",
@@ -201,6 +234,18 @@ var longCategoryNames = map[string]string{
 	"separator": "Z", "lineseparator": "Zl", "paragraphseparator": "Zp", "spaceseparator": "Zs",
 }
 
+// shortCategories maps folded short names ("lu") to their spelling ("Lu").
+var shortCategories = func() map[string]string {
+	m := map[string]string{}
+	for k := range categoryGroups {
+		m[strings.ToLower(k)] = k
+		for _, g := range categoryGroups[k] {
+			m[strings.ToLower(g)] = g
+		}
+	}
+	return m
+}()
+
 var propIndex = func() map[string]*unicode.RangeTable {
 	m := map[string]*unicode.RangeTable{}
 	for k, v := range unicode.Scripts {
@@ -208,14 +253,6 @@ var propIndex = func() map[string]*unicode.RangeTable {
 	}
 	for k, v := range unicode.Properties {
 		m[normName(k)] = v
-	}
-	// Categories last: a one- or two-letter category wins over any
-	// same-named script or property.
-	for k, v := range unicode.Categories {
-		m[normName(k)] = v
-	}
-	for long, short := range longCategoryNames {
-		m[long] = unicode.Categories[short]
 	}
 	return m
 }()
@@ -243,22 +280,42 @@ func property(name string) ([]unicode.Range32, bool) {
 	case "ascii":
 		return []unicode.Range32{{Lo: 0, Hi: 0x7f, Stride: 1}}, true
 	case "alpha", "alphabetic":
-		return tableRanges(unicode.L, unicode.Nl, unicode.Other_Alphabetic), true
+		return onigTables["Alphabetic"], true
 	case "digit":
-		return tableRanges(unicode.Nd), true
+		return onigTables["Nd"], true
 	case "space", "whitespace":
 		return spaceRanges, true
 	case "word":
 		return wordRanges(), true
 	case "upper", "uppercase":
-		return tableRanges(unicode.Lu, unicode.Other_Uppercase), true
+		return onigTables["Uppercase"], true
 	case "lower", "lowercase":
-		return tableRanges(unicode.Ll, unicode.Other_Lowercase), true
+		return onigTables["Lowercase"], true
 	case "lc", "l&", "casedletter":
-		return tableRanges(unicode.Lu, unicode.Ll, unicode.Lt), true
+		return normalize(append(append(append([]unicode.Range32{}, onigTables["Lu"]...), onigTables["Ll"]...), onigTables["Lt"]...)), true
+	}
+	if short, ok := shortCategories[n]; ok {
+		return category(short)
+	}
+	if short, ok := longCategoryNames[n]; ok {
+		return category(short)
 	}
 	if t, ok := propIndex[n]; ok {
 		return tableRanges(t), true
 	}
 	return nil, false
+}
+
+// NewClass returns the union of the named Unicode properties or general
+// categories (as written inside \p{...}).
+func NewClass(names ...string) (*Class, error) {
+	b := newClassBuilder()
+	for _, n := range names {
+		rs, ok := property(n)
+		if !ok {
+			return nil, fmt.Errorf("unknown Unicode property %q", n)
+		}
+		b.ranges = append(b.ranges, rs...)
+	}
+	return b.build(false, false), nil
 }

@@ -353,7 +353,7 @@ func isWordRune(r rune) bool {
 	if r < utf8.RuneSelf {
 		return r == '_' || (r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z')
 	}
-	return unicode.IsLetter(r) || unicode.IsMark(r) || unicode.Is(unicode.Nd, r) || unicode.Is(unicode.Pc, r)
+	return inRanges(onigTables["Word"], r)
 }
 
 func (n *assertNode) match(m *machine, i int) bool {

@@ -580,7 +580,7 @@ func (p *parser) parseClassEscape(inClass bool) (classItem, error) {
 	case 's', 'S':
 		return classItem{ranges: spaceRanges, neg: c == 'S'}, nil
 	case 'd', 'D':
-		return classItem{ranges: tableRanges(unicode.Nd), neg: c == 'D'}, nil
+		return classItem{ranges: onigTables["Nd"], neg: c == 'D'}, nil
 	case 'w', 'W':
 		return classItem{ranges: wordRanges(), neg: c == 'W'}, nil
 	case 'h', 'H':
