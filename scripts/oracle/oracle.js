@@ -88,7 +88,7 @@ async function handle(req) {
       return { matches: splits.map(([, [s, e]]) => [map[s], map[e]]) };
     }
     case 'render': {
-      const { Template } = await import('@huggingface/jinja');
+      const { Template } = require('@huggingface/jinja');
       return { text: new Template(req.template).render(req.context) };
     }
   }
