@@ -19,12 +19,12 @@ type bpeModel struct {
 	hasID     []bool
 	size      int // number of vocab entries (Hugging Face's get_vocab_size)
 
-	byteID [256]int32        // id of each single-byte token, -1 if absent
-	raw    map[string]int32  // raw-byte spelling -> id, for ignore_merges
-	merges *mergeTable       // (left id, right id) -> rank and result
-	unk    int32             // -1 when there is no unk_token
-	fuse   bool              // fuse_unk
-	ignore bool              // ignore_merges
+	byteID [256]int32       // id of each single-byte token, -1 if absent
+	raw    map[string]int32 // raw-byte spelling -> id, for ignore_merges
+	merges *mergeTable      // (left id, right id) -> rank and result
+	unk    int32            // -1 when there is no unk_token
+	fuse   bool             // fuse_unk
+	ignore bool             // ignore_merges
 }
 
 type bpeJSON struct {

@@ -246,7 +246,7 @@ func build(f *fileJSON) (*Tokenizer, error) {
 	if t.post, err = buildPostProcessor(f.PostProcessor, "post_processor"); err != nil {
 		return nil, err
 	}
-	if t.added, err = buildAdded(f.AddedTokens, t.model); err != nil {
+	if t.added, t.warnings, err = buildAdded(f.AddedTokens, t.model); err != nil {
 		return nil, err
 	}
 	t.buildDecodeTable()
