@@ -38,7 +38,7 @@ func TestTinyBasics(t *testing.T) {
 		{"hello world", true, []string{"<s>", "he", "llo", "Ġworld"}},
 		{"the the", false, []string{"t", "he", "Ġthe"}},
 		{"aaaaaaaaa", false, []string{"aaaa", "aaaa", "a"}},
-		{"x <|user|>  y", false, []string{"x", "<|user|>", "y"}}, // lstrip and rstrip eat the spaces
+		{"x <|user|>  y", false, []string{"x", "<|user|>", "y"}},                                            // lstrip and rstrip eat the spaces
 		{"a[word]b [word] c", false, []string{"a", "[", "w", "or", "d", "]", "b", "Ġ", "[word]", "Ġ", "c"}}, // single_word
 		{"12345", false, []string{"12", "3", "4", "5"}},
 	}
