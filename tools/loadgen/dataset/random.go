@@ -122,6 +122,7 @@ type generator struct {
 	outLens  []int
 	workers  int
 	maxIters int
+	draws    int // committed rounds that drew random ids
 }
 
 func newGenerator(tok Tokenizer, opts RandomOptions) (*generator, error) {
@@ -177,6 +178,9 @@ func (g *generator) run(ctx context.Context) ([]Request, Stats, error) {
 		// The template's tokens, less the one the "a" is assumed to take.
 		g.chatLen = len(ids) - 1
 		inputLen -= g.chatLen
+		if inputLen < 0 {
+			return nil, Stats{}, fmt.Errorf("--random-input-len %d: smaller than the %d tokens the chat template adds", o.InputLen, g.chatLen)
+		}
 	}
 	inLens, err := g.sampleUniform(inputLen, "input")
 	if err != nil {
@@ -352,6 +356,7 @@ func (g *generator) drawRounds(ctx context.Context) error {
 		for k := 0; k < n; k++ {
 			*g.prompts[waiting[k]] = tries[k].p
 			*g.rng = tries[k].after
+			g.draws++
 			if tries[k].p.need > 0 {
 				break
 			}
@@ -384,7 +389,10 @@ func (g *generator) finish(p *prompt) error {
 // parallel runs fn(0..n-1) on the generator's workers.
 func (g *generator) parallel(ctx context.Context, n int, fn func(i int) error) error {
 	if n == 0 {
-		return nil
+		return ctx.Err()
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	workers := min(g.workers, n)
 	next := make(chan int)
