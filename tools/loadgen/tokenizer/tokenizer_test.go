@@ -162,7 +162,7 @@ func TestLoadErrors(t *testing.T) {
 		{"merge not in vocab", variant(func(d map[string]any) {
 			m := d["model"].(map[string]any)
 			m["merges"] = append(m["merges"].([]any), "zz qq")
-		}), `model.merges[25]: token "zz" is not in the vocab`, false},
+		}), `model.merges[27]: token "zz" is not in the vocab`, false},
 		{"bad merge", variant(func(d map[string]any) {
 			m := d["model"].(map[string]any)
 			m["merges"] = append([]any{"a b c"}, m["merges"].([]any)...)

@@ -29,6 +29,9 @@ var TinyMerges = [][2]string{
 	{"Ġ", "w"}, {"o", "r"}, {"l", "l"}, {"Ġw", "or"}, {"e", "ll"}, {"h", "ell"}, {"hell", "o"},
 	{"ll", "o"}, {"Ġwor", "l"}, {"Ġworl", "d"}, {"Ġ", "Ġ"}, {"ĠĠ", "ĠĠ"}, {"1", "2"}, {"in", "g"},
 	{"a", "a"}, {"aa", "aa"}, {"Ġ", "h"}, {"Ġh", "e"},
+	// U+FFFD (EF BF BD) as one token, as real vocabularies have it: the
+	// random dataset's decode of arbitrary ids is full of them.
+	{"ï", "¿"}, {"ï¿", "½"},
 }
 
 // TinyTokenizer returns a small but complete byte-level BPE tokenizer.json:
