@@ -288,20 +288,6 @@ func (g *generator) advance(p *prompt) error {
 	return nil
 }
 
-// extend draws the random ids a prompt waits for and decodes the result.
-func (g *generator) extend(p *prompt, rng *legacyRNG) error {
-	extra, err := rng.randInt(0, int64(g.vocab), p.need)
-	if err != nil {
-		return err
-	}
-	for _, e := range extra {
-		p.ids = append(p.ids, int(e))
-	}
-	p.need = 0
-	p.text, err = g.tok.Decode(p.ids)
-	return err
-}
-
 // drawRounds runs the rounds that draw random numbers. They must consume
 // the random stream in prompt order, as the original's single loop does;
 // to still use every core it speculates: a window of waiting prompts

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"sort"
 	"strings"
 )
 
@@ -447,14 +446,4 @@ func (m *bpeModel) mergeHeap(syms []int32, out []int32, sc *bpeScratch) []int32 
 	}
 	sc.nodes, sc.heap = nodes, h
 	return out
-}
-
-// sortedAddedIDs is a helper for messages: ids in ascending order.
-func sortedAddedIDs(m map[int32]*addedToken) []int32 {
-	ids := make([]int32, 0, len(m))
-	for id := range m {
-		ids = append(ids, id)
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	return ids
 }
