@@ -372,3 +372,25 @@ func TestConfigChatTemplateList(t *testing.T) {
 		t.Errorf("config = %+v", c)
 	}
 }
+
+// FuzzRealRoundTrip runs the round trip on the DeepSeek tokenizer, whose
+// vocabulary and three split patterns are the real thing.
+func FuzzRealRoundTrip(f *testing.F) {
+	tok := loadModel(f, tokenizertest.DeepSeekV3, Options{IgnoreConfig: true})
+	for _, s := range readCorpus(f) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) {
+			return
+		}
+		ids, err := tok.Encode(s, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := tok.Decode(ids)
+		if err != nil || back != s {
+			t.Fatalf("decode(encode(%q)) = %q, %v (ids %v)", s, back, err, ids)
+		}
+	})
+}
