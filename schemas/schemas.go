@@ -38,6 +38,10 @@ const (
 	MatrixEntryMultiNode  Kind = "matrix-entry-multi-node"
 	Matrix                Kind = "matrix"
 	RawResult             Kind = "raw-result"
+	ProcessedResult       Kind = "processed-result"
+	ProcessedResults      Kind = "processed-results"
+	EvalResults           Kind = "eval-results"
+	RunStats              Kind = "run-stats"
 	Changelog             Kind = "changelog"
 	ChangelogMatrix       Kind = "changelog-matrix"
 )
@@ -105,7 +109,7 @@ func (e *Error) Error() string {
 // compiled the first time a document of its kind is validated; a Validator
 // is safe for concurrent use.
 type Validator struct {
-	mu       sync.Mutex
+	mu       sync.RWMutex
 	compiler *jsonschema.Compiler
 	compiled map[Kind]*jsonschema.Schema
 	raw      map[string]any // schema file URL -> decoded schema, for x-messages
@@ -137,6 +141,12 @@ func New() (*Validator, error) {
 
 // schema returns the compiled schema of a kind.
 func (v *Validator) schema(k Kind) (*jsonschema.Schema, error) {
+	v.mu.RLock()
+	s, ok := v.compiled[k]
+	v.mu.RUnlock()
+	if ok {
+		return s, nil
+	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if s, ok := v.compiled[k]; ok {
@@ -176,61 +186,51 @@ func (v *Validator) Validate(k Kind, doc any) error {
 	return out
 }
 
-// ValidateItems validates a document of an array kind whose schema only
-// constrains each item (no minItems, uniqueItems and the like), such as
-// Matrix, spreading the items over up to workers goroutines. Violations
-// carry pointers into the whole array, as Validate's would.
-func (v *Validator) ValidateItems(k Kind, items []any, workers int) error {
+// ValidateItems validates each item against the schema of its kind
+// (kindOf(i)), spreading the items over up to workers goroutines.
+// Violations carry pointers into the whole list ("/7/tp"), as if the list
+// had been validated as one document.
+func (v *Validator) ValidateItems(items []any, kindOf func(i int) Kind, workers int) error {
 	if workers < 1 {
 		workers = 1
 	}
-	size := (len(items) + workers - 1) / workers
-	if size < 64 {
-		size = 64
-	}
-	type part struct {
-		start int
-		err   error
-	}
-	var parts []part
-	for start := 0; start < len(items) || start == 0; start += size {
-		parts = append(parts, part{start: start})
-		if start+size >= len(items) {
-			break
-		}
-	}
+	errs := make([]error, len(items))
 	var wg sync.WaitGroup
-	for i := range parts {
+	next := 0
+	var mu sync.Mutex
+	for range min(workers, len(items)) {
 		wg.Add(1)
-		go func(p *part) {
+		go func() {
 			defer wg.Done()
-			end := min(p.start+size, len(items))
-			p.err = v.Validate(k, items[p.start:end])
-		}(&parts[i])
+			for {
+				mu.Lock()
+				i := next
+				next += 32
+				mu.Unlock()
+				if i >= len(items) {
+					return
+				}
+				for j := i; j < min(i+32, len(items)); j++ {
+					errs[j] = v.Validate(kindOf(j), items[j])
+				}
+			}
+		}()
 	}
 	wg.Wait()
-	out := &Error{Kind: k}
-	for _, p := range parts {
-		if p.err == nil {
+	out := &Error{}
+	for i, err := range errs {
+		if err == nil {
 			continue
 		}
 		var se *Error
-		if !errors.As(p.err, &se) {
-			return p.err
+		if !errors.As(err, &se) {
+			return fmt.Errorf("item %d: %w", i, err)
+		}
+		if out.Kind == "" {
+			out.Kind = se.Kind
 		}
 		for _, vi := range se.Violations {
-			toks := splitPointer(vi.Pointer)
-			if len(toks) > 0 {
-				if i, err := strconv.Atoi(toks[0]); err == nil {
-					toks[0] = strconv.Itoa(i + p.start)
-				}
-			}
-			for j := range toks {
-				toks[j] = escapeToken(toks[j])
-			}
-			if len(toks) > 0 {
-				vi.Pointer = "/" + strings.Join(toks, "/")
-			}
+			vi.Pointer = "/" + strconv.Itoa(i) + vi.Pointer
 			out.Violations = append(out.Violations, vi)
 		}
 	}

@@ -26,7 +26,8 @@ func TestEveryKindCompiles(t *testing.T) {
 }
 
 func TestKindsHaveFiles(t *testing.T) {
-	want := []Kind{Matrix, MasterConfig, MatrixEntryMultiNode, MatrixEntrySingleNode, Runners, RawResult, Changelog, ChangelogMatrix}
+	want := []Kind{Matrix, MasterConfig, MatrixEntryMultiNode, MatrixEntrySingleNode, Runners, RawResult, Changelog, ChangelogMatrix,
+		ProcessedResult, ProcessedResults, EvalResults, RunStats}
 	got := map[Kind]bool{}
 	for _, k := range Kinds() {
 		got[k] = true
@@ -55,6 +56,19 @@ const rawResult = `{"date": "20260205-101500", "backend": "vllm", "model_id": "o
  "request_throughput": 3.2, "request_goodput:": null, "output_throughput": 3276.8, "total_token_throughput": 6553.6,
  "mean_ttft_ms": 80.5, "median_ttft_ms": 70.1, "std_ttft_ms": 9.0, "p99_ttft_ms": 120.0, "p99.9_itl_ms": 30.5,
  "mean_e2el_ms": 1200.0, "exp_name": "gptoss_1k1k"}`
+
+const processedSingle = `{"hw": "h200", "conc": 4, "image": "img:1", "model": "openai/gpt-oss-120b",
+ "infmax_model_prefix": "gptoss", "framework": "vllm", "precision": "fp4", "spec_decoding": "none", "disagg": false,
+ "isl": 1024, "osl": 1024, "is_multinode": false, "tp": 8, "ep": 1, "dp_attention": "false", "tput_per_gpu": 819.2,
+ "output_tput_per_gpu": 409.6, "input_tput_per_gpu": 409.6, "median_ttft": 0.0701, "median_tpot": 0.01,
+ "median_intvty": 100.0, "median_e2el": 1.2, "p99_itl": 0.03, "std_intvty": null}`
+
+const processedMulti = `{"hw": "gb200", "conc": 64, "image": "img:1", "model": "deepseek-ai/DeepSeek-R1",
+ "infmax_model_prefix": "dsr1", "framework": "dynamo-trt", "precision": "fp4", "spec_decoding": "mtp", "disagg": true,
+ "isl": 1024, "osl": 1024, "is_multinode": true, "prefill_tp": 4, "prefill_ep": 4, "prefill_dp_attention": "true",
+ "prefill_num_workers": 5, "decode_tp": 8, "decode_ep": 8, "decode_dp_attention": "true", "decode_num_workers": 1,
+ "num_prefill_gpu": 20, "num_decode_gpu": 8, "tput_per_gpu": 1000.0, "output_tput_per_gpu": 2000.0,
+ "input_tput_per_gpu": 600.0, "median_ttft": 0.5, "median_tpot": 0.02, "median_intvty": 50.0, "median_e2el": 20.0}`
 
 // edit decodes a JSON object, applies f to it and re-encodes it.
 func edit(t *testing.T, src string, f func(m map[string]any)) string {
@@ -111,6 +125,32 @@ func TestValidate(t *testing.T) {
 			[]string{`/request_rate: must be "inf" or a positive number`}},
 		{"raw result bad metric", RawResult, edit(t, rawResult, func(m map[string]any) { m["p99_ttft_ms"] = "slow" }),
 			[]string{`/p99_ttft_ms: expected number, got string "slow"`}},
+		{"processed single ok", ProcessedResult, processedSingle, nil},
+		{"processed multi ok", ProcessedResult, processedMulti, nil},
+		{"processed single disagg", ProcessedResult, edit(t, processedSingle, func(m map[string]any) { m["disagg"] = true }),
+			[]string{`/disagg: a single-node result cannot be disaggregated`}},
+		{"processed single without tp", ProcessedResult, edit(t, processedSingle, func(m map[string]any) { delete(m, "tp") }),
+			[]string{`/tp: required key is missing`}},
+		{"processed multi without gpus", ProcessedResult, edit(t, processedMulti, func(m map[string]any) { delete(m, "num_decode_gpu") }),
+			[]string{`/num_decode_gpu: required key is missing`}},
+		{"processed conc as string", ProcessedResult, edit(t, processedSingle, func(m map[string]any) { m["conc"] = "4" }),
+			[]string{`/conc: expected integer, got string "4"`}},
+		{"processed intvty as string", ProcessedResult, edit(t, processedSingle, func(m map[string]any) { m["p99_intvty"] = "fast" }),
+			[]string{`/p99_intvty: expected a number of tokens per second per user`}},
+		{"processed no median e2el", ProcessedResult, edit(t, processedSingle, func(m map[string]any) { delete(m, "median_e2el") }),
+			[]string{`/median_e2el: required key is missing`}},
+		{"processed list ok", ProcessedResults, "[" + processedSingle + "," + processedMulti + "]", nil},
+		{"processed list bad item", ProcessedResults, "[" + processedSingle + ", {}]", []string{`/1/hw: required key is missing`}},
+		{"eval rows ok", EvalResults, `[{"model": "m", "hw": "H200", "framework": "vllm", "precision": "fp8", "spec_decoding": "none",
+ "tp": 8, "ep": 1, "conc": 32, "dp_attention": "false", "task": "gsm8k", "em_strict": 0.95, "em_strict_se": 0.006,
+ "em_flexible": 0.96, "em_flexible_se": "N/A", "n_eff": 1319, "source": "x/results.json", "score": 0.95,
+ "score_name": "em_strict", "score_se": 0.006}]`, nil},
+		{"eval rows bad score name", EvalResults, `[{"model": "m", "hw": "H200", "framework": "vllm", "precision": "fp8", "spec_decoding": "none",
+ "tp": 8, "ep": 1, "conc": 32, "dp_attention": "false", "task": "gsm8k", "em_strict": null, "em_strict_se": null,
+ "em_flexible": null, "em_flexible_se": null, "n_eff": null, "source": "x", "score": null, "score_name": "f1", "score_se": null}]`,
+			[]string{`/0/score_name: must be one of`}},
+		{"run stats ok", RunStats, `{"h200": {"n_success": 3, "total": 4}, "b200": {"n_success": 0, "total": 0}}`, nil},
+		{"run stats negative", RunStats, `{"h200": {"n_success": -1, "total": 4}}`, []string{`/h200/n_success: must be >= 0`}},
 		{"changelog ok", Changelog, `[{"config-keys": ["dsr1-*"], "description": ["x"], "pr-link": "https://x/1"}, {"config-keys": ["a"], "description": ["y"], "pr-link": "p", "evals-only": true}]`, nil},
 		{"changelog unknown field", Changelog, `[{"config-keys": ["a"], "description": ["x"], "pr-link": "p", "author": "me"}]`, []string{"/0/author: unknown key (expected one of: config-keys, description, evals-only, pr-link)"}},
 		{"changelog empty keys", Changelog, `[{"config-keys": [], "description": ["x"], "pr-link": "p"}]`, []string{"/0/config-keys: must not be empty"}},
@@ -167,7 +207,7 @@ func TestMasterConfigConcRules(t *testing.T) {
 	}{
 		{"range ok", entry(`{"tp": 8, "conc-start": 4, "conc-end": 64}`, ""), ""},
 		{"list ok", entry(`{"tp": 8, "conc-list": [1, 3]}`, ""), ""},
-		{"both", entry(`{"tp": 8, "conc-list": [1], "conc-start": 1, "conc-end": 2}`, ""), "/k/seq-len-configs/0/search-space/0: conc-list cannot be combined"},
+		{"both", entry(`{"tp": 8, "conc-list": [1], "conc-start": 1, "conc-end": 2}`, ""), "/k/seq-len-configs/0/search-space/0/conc-start: conc-list cannot be combined"},
 		{"neither", entry(`{"tp": 8}`, ""), "/k/seq-len-configs/0/search-space/0: needs the concurrencies"},
 		{"start only", entry(`{"tp": 8, "conc-start": 4}`, ""), "/k/seq-len-configs/0/search-space/0/conc-end: required when conc-start is given"},
 		{"zero start", entry(`{"tp": 8, "conc-start": 0, "conc-end": 4}`, ""), "/k/seq-len-configs/0/search-space/0/conc-start: must be >= 1, got 0"},
@@ -195,7 +235,11 @@ func TestMasterConfigConcRules(t *testing.T) {
 
 func TestValidateItems(t *testing.T) {
 	v := mustValidator(t)
-	doc, err := DecodeJSON([]byte(singleNodeEntry))
+	single, err := DecodeJSON([]byte(singleNodeEntry))
+	if err != nil {
+		t.Fatal(err)
+	}
+	multi, err := DecodeJSON([]byte(multiNodeEntry))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,19 +249,33 @@ func TestValidateItems(t *testing.T) {
 	}
 	items := make([]any, 300)
 	for i := range items {
-		items[i] = doc
+		items[i] = single
+		if i%3 == 0 {
+			items[i] = multi
+		}
 	}
-	if err := v.ValidateItems(Matrix, items, 4); err != nil {
+	kindOf := func(i int) Kind {
+		if i%3 == 0 {
+			return MatrixEntryMultiNode
+		}
+		return MatrixEntrySingleNode
+	}
+	if err := v.ValidateItems(items, kindOf, 4); err != nil {
 		t.Fatal(err)
 	}
-	if err := v.ValidateItems(Matrix, nil, 4); err != nil {
+	if err := v.ValidateItems(nil, func(i int) Kind { return []Kind{}[i] }, 4); err != nil {
 		t.Fatal(err)
 	}
 	items[250], items[7] = bad, bad
-	err = v.ValidateItems(Matrix, items, 3)
+	err = v.ValidateItems(items, kindOf, 3)
 	var se *Error
 	if !errors.As(err, &se) || len(se.Violations) != 2 || se.Violations[0].Pointer != "/7/tp" || se.Violations[1].Pointer != "/250/tp" {
 		t.Fatalf("got %v", err)
+	}
+	// Same verdicts as validating the list as a Matrix.
+	whole := v.Validate(Matrix, items)
+	if !errors.As(whole, &se) || len(se.Violations) != 2 || se.Violations[0].Pointer != "/7/tp" {
+		t.Fatalf("Matrix validation: %v", whole)
 	}
 }
 

@@ -356,15 +356,27 @@ func TestMultiNodeWorkersAlwaysComplete(t *testing.T) {
 	}
 }
 
-// FuzzFullSweep runs the whole expansion over arbitrary options on a real
-// config: no option may panic, hang or yield an invalid entry.
+// FuzzFullSweep runs the whole expansion over arbitrary options on the real
+// master configs: no option may panic, hang or yield an entry outside the
+// limits it sets.
 func FuzzFullSweep(f *testing.F) {
 	f.Add(2, 0, 0, 0, 0, false, "")
 	f.Add(3, 5, 100, 4, 2, true, "nv")
 	f.Add(1000000, 1, 1, 1, 1, false, "n")
 	f.Add(2, 1<<62, 1<<62, 1, 1, true, "")
-	m, r := load(f, single("k", "h200", "  - isl: 1024\n    osl: 1024\n    search-space:\n    - {tp: 8, ep: 8, conc-start: 3, conc-end: 1000}\n    - {tp: 2, conc-list: [5, 1, 300]}\n")+
-		multi("mk", "gb200", "  - isl: 1024\n    osl: 8192\n    search-space:\n    - conc-start: 1\n      conc-end: 700\n"+workers))
+	v, err := schemas.New()
+	if err != nil {
+		f.Fatal(err)
+	}
+	const real = "../../.github/configs/"
+	m, err := config.LoadMaster(v, []string{real + "nvidia-master.yaml", real + "amd-master.yaml"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	r, err := config.LoadRunners(v, real+"runners.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, step, minC, maxC, maxTP, maxEP int, multiNode bool, filter string) {
 		o := FullSweepOptions{StepSize: step, SingleNode: !multiNode, MultiNode: multiNode, RunnerNodeFilter: filter}
 		if minC != 0 {

@@ -292,6 +292,37 @@ func TestBinary(t *testing.T) {
 	}
 }
 
+// TestEveryConfigKeyGenerates runs test-config on each key of the real
+// master configs: every recipe must validate and expand into jobs.
+func TestEveryConfigKeyGenerates(t *testing.T) {
+	var keys []string
+	for _, name := range []string{"nvidia-master.yaml", "amd-master.yaml"} {
+		data, err := os.ReadFile(filepath.Join(configs, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if line != "" && line[0] != ' ' && line[0] != '#' && line[0] != '-' && strings.HasSuffix(line, ":") {
+				keys = append(keys, strings.TrimSuffix(line, ":"))
+			}
+		}
+	}
+	if len(keys) < 35 {
+		t.Fatalf("found only %d keys", len(keys))
+	}
+	for _, key := range keys {
+		stdout, stderr, code := runCLI(t, nil, "test-config", "--config-files", configs+"/nvidia-master.yaml", configs+"/amd-master.yaml",
+			"--runner-config", configs+"/runners.yaml", "--config-keys", key)
+		if code != 0 {
+			t.Errorf("%s: exit %d: %s", key, code, stderr)
+			continue
+		}
+		if n := len(decode(t, []byte(stdout))); n == 0 {
+			t.Errorf("%s: no jobs", key)
+		}
+	}
+}
+
 // BenchmarkFullSweep is the whole of `matrixgen full-sweep` over both
 // master configs, single-node: load, validate, expand, validate, encode.
 func BenchmarkFullSweep(b *testing.B) {
