@@ -109,7 +109,7 @@ wait_for_server_ready() {
 # run_benchmark_serving --model M --port P --backend B --input-len N
 #     --output-len N --random-range-ratio R --num-prompts N --max-concurrency N
 #     --result-filename NAME --result-dir DIR [--use-chat-template]
-#     [--server-pid PID] [--bench-serving-dir DIR]
+#     [--tokenizer NAME_OR_PATH] [--server-pid PID] [--bench-serving-dir DIR]
 # Runs loadgen with the project's fixed benchmark settings (random dataset,
 # every request sent at once up to the concurrency, 2 x concurrency warm-up
 # requests, EOS ignored, TTFT/TPOT/ITL/E2EL percentiles) and writes
@@ -117,7 +117,7 @@ wait_for_server_ready() {
 # the server process dies.
 run_benchmark_serving() {
     local model="" port="" backend="" input_len="" output_len="" ratio="" num_prompts=""
-    local max_conc="" out_name="" result_dir="" watch_pid="" chat_template=false
+    local max_conc="" out_name="" result_dir="" watch_pid="" chat_template=false tokenizer=""
     local loadgen="${LOADGEN_BIN:-$WORKSPACE_DIR/bin/loadgen}" restore
     restore=$(_xtrace_state)
     set +x
@@ -136,6 +136,7 @@ run_benchmark_serving() {
             --server-pid) watch_pid=$2; shift 2 ;;
             --bench-serving-dir) loadgen="$2/bin/loadgen"; shift 2 ;;
             --use-chat-template) chat_template=true; shift ;;
+            --tokenizer) tokenizer=$2; shift 2 ;;
             *) echo "run_benchmark_serving: unknown argument $1" >&2; $restore; return 1 ;;
         esac
     done
@@ -170,6 +171,9 @@ run_benchmark_serving() {
     if [[ "$chat_template" == true ]]; then
         cmd+=(--use-chat-template)
     fi
+    if [[ -n "$tokenizer" ]]; then
+        cmd+=(--tokenizer "$tokenizer")
+    fi
     echo "+ ${cmd[*]}"
 
     local status=0
@@ -201,7 +205,8 @@ run_benchmark_serving() {
 # $SERVER_PID, runs the job's load (CONC x 10 prompts at concurrency CONC)
 # into $WORKSPACE_DIR/$RESULT_FILENAME.json and, when RUN_EVAL is true, the
 # eval, whose files are moved into the working directory for upload. Returns
-# the benchmark's status, so it is the last command of a script.
+# the benchmark's status, so it is the last command of a script. TOKENIZER,
+# when set, names the tokenizer if it is not the model's.
 run_standard_benchmark() {
     local backend="" chat=()
     while (($# > 0)); do
@@ -226,6 +231,7 @@ run_standard_benchmark() {
         --result-filename "$RESULT_FILENAME" \
         --result-dir "$WORKSPACE_DIR" \
         --server-pid "$SERVER_PID" \
+        ${TOKENIZER:+--tokenizer "$TOKENIZER"} \
         "${chat[@]}" || return
 
     # A failed eval leaves the throughput result standing: the job still

@@ -73,6 +73,8 @@ func TestRepository(t *testing.T) {
 	if err != nil || len(masters) == 0 {
 		t.Fatalf("no master configs in %s/.github/configs: %v", root, err)
 	}
+	// The demo's config and simulated runner are part of the contract too.
+	masters = append(masters, filepath.Join(root, "demo", "master.yaml"))
 	m := loadMaster(t, masters...)
 	uses := Uses(m)
 	used, problems, err := CheckScripts(context.Background(), root, uses)
@@ -100,7 +102,8 @@ func TestRepository(t *testing.T) {
 	}
 
 	pool := loadRunners(t, filepath.Join(root, ".github", "configs", "runners.yaml"))
-	usedLaunchers, lp := CheckLaunchers(root, pool)
+	demoPool := loadRunners(t, filepath.Join(root, "demo", "runners.yaml"))
+	usedLaunchers, lp := CheckLaunchers(root, pool, demoPool)
 	for _, p := range lp {
 		t.Error(p)
 	}
