@@ -199,7 +199,9 @@ func (a *Aggregator) Add(r *Request) {
 	a.ttft.Add(ttft)
 	a.e2el.Add(lat)
 	a.itl.AddAll(r.ITL)
-	a.ttftSched.Add((r.FirstToken - r.Scheduled).Seconds())
+	if r.FirstToken > 0 { // non-streaming answers have no first token
+		a.ttftSched.Add((r.FirstToken - r.Scheduled).Seconds())
+	}
 	a.e2elSched.Add((r.LastToken - r.Scheduled).Seconds())
 
 	if a.goodRequest(ttft, tpot, lat) {

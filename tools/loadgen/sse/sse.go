@@ -69,6 +69,14 @@ func NewReader(src io.Reader, clock func() time.Time) *Reader {
 	return &Reader{src: src, clock: clock}
 }
 
+// SetClock replaces the clock; nil means time.Now.
+func (r *Reader) SetClock(clock func() time.Time) {
+	if clock == nil {
+		clock = time.Now
+	}
+	r.clock = clock
+}
+
 // Reset makes the Reader read a new stream, keeping its buffer.
 func (r *Reader) Reset(src io.Reader) {
 	r.src = src
