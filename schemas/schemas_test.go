@@ -102,6 +102,11 @@ func TestValidate(t *testing.T) {
 			[]string{`/request_rate: must be "inf" or a positive number`}},
 		{"raw result bad metric", RawResult, edit(t, rawResult, func(m map[string]any) { m["p99_ttft_ms"] = "slow" }),
 			[]string{`/p99_ttft_ms: expected number, got string "slow"`}},
+		{"raw result loadgen extras", RawResult, edit(t, rawResult, func(m map[string]any) {
+			m["simulated"] = "yes"
+			m["errors_by_kind"] = map[string]any{"bogus": map[string]any{"count": 1, "first_error": "x"}}
+			m["median_queue_wait_ms"] = -1
+		}), []string{`/errors_by_kind/bogus: must be one of`, `/median_queue_wait_ms: must be >= 0`, `/simulated: expected boolean`}},
 		{"master wildcard key", MasterConfig, `{"dsr1-*": {}}`, []string{`/dsr1-*: the wildcard '*' is not allowed`}},
 	}
 	for _, c := range cases {

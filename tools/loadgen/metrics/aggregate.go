@@ -312,18 +312,25 @@ type Metrics struct {
 	Detail *Detail // nil unless detailed
 }
 
-// Finish computes the statistics with the given percentiles.
+// ExtraPercentiles are the percentiles loadgen's own metrics (token ITL,
+// latencies from the schedule, queue wait, schedule lag) are given with,
+// whatever --metric-percentiles says: their keys are fixed.
+var ExtraPercentiles = []float64{99}
+
+// Finish computes the statistics: the original's four metrics with the
+// given percentiles, the others with ExtraPercentiles.
 func (a *Aggregator) Finish(percentiles []float64) Metrics {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	sum := func(d *Dist) Summary { return d.Summarize(percentiles) }
+	extra := func(d *Dist) Summary { return d.Summarize(ExtraPercentiles) }
 	m := Metrics{
 		Completed: a.completed, Failed: a.failed, Canceled: a.canceled, GoodCompleted: a.good,
 		TotalInput: a.totalInput, TotalOutput: a.totalOutput,
 		TokensFromUsage: a.tokenSources[FromUsage], TokensFromTokenizer: a.tokenSources[FromTokenizer],
-		TTFT: sum(a.ttft), TPOT: sum(a.tpot), ITL: sum(a.itl), E2EL: sum(a.e2el), TokenITL: sum(a.tokenITL),
-		TTFTFromScheduled: sum(a.ttftSched), E2ELFromScheduled: sum(a.e2elSched),
-		QueueWait: sum(a.queueWait), ScheduleLag: sum(a.scheduleLag),
+		TTFT: sum(a.ttft), TPOT: sum(a.tpot), ITL: sum(a.itl), E2EL: sum(a.e2el), TokenITL: extra(a.tokenITL),
+		TTFTFromScheduled: extra(a.ttftSched), E2ELFromScheduled: extra(a.e2elSched),
+		QueueWait: extra(a.queueWait), ScheduleLag: extra(a.scheduleLag),
 		TokenChunks: a.tokenChunks, MultiTokenChunks: a.multiTokenChunks,
 		ServerPromptReported: a.serverPromptReported, ServerPromptMismatched: a.serverPromptMismatched,
 		ServerPromptMaxDiff: a.serverPromptMaxDiff,
