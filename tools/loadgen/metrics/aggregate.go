@@ -153,9 +153,7 @@ func (a *Aggregator) Add(r *Request) {
 		d := a.detail
 		d.InputLens[r.Index] = r.PromptLen
 		d.TTFTs[r.Index] = r.TTFT()
-		if r.ITL != nil {
-			d.ITLs[r.Index] = append([]float64(nil), r.ITL...)
-		}
+		d.ITLs[r.Index] = append(make([]float64, 0, len(r.ITL)), r.ITL...)
 		d.Texts[r.Index] = r.Text
 		if !r.Success {
 			d.Errors[r.Index] = r.Err

@@ -115,7 +115,7 @@ func TestDetailAndCanceled(t *testing.T) {
 	r.ServerPromptTokens = 8
 	a.Add(r)
 	a.Add(&Request{Index: 1, PromptLen: 9, Sent: true, Canceled: true, ErrKind: "canceled", Err: "run stopped", ServerPromptTokens: -1})
-	a.Add(&Request{Index: 2, PromptLen: 4, Sent: false, ServerPromptTokens: -1})
+	a.Add(&Request{Index: 2, PromptLen: 4, Sent: false, ServerPromptTokens: -1, ITL: []float64{}})
 	m := a.Finish([]float64{99})
 	if m.Completed != 1 || m.Failed != 0 || m.Canceled != 1 || len(m.Errors) != 0 {
 		t.Fatalf("counts %+v", m)
