@@ -15,6 +15,7 @@ type emission struct {
 	final  bool
 	reason string // finish reason on the final emission: "length" or "stop"
 	at     time.Time
+	step   int64 // the engine step that produced it, counting from 1
 }
 
 // seq is one request inside the simulated engine.
@@ -164,12 +165,12 @@ func (s *scheduler) run(ctx context.Context) {
 			prefillTokens += take
 			budget -= take
 		}
-		step := s.cfg.DecodeStep + time.Duration(len(running))*s.cfg.DecodePerSeq +
+		dur := s.cfg.DecodeStep + time.Duration(len(running))*s.cfg.DecodePerSeq +
 			time.Duration(prefillTokens)*s.cfg.PrefillPerToken
 		if planned.IsZero() {
 			planned = time.Now()
 		}
-		planned = planned.Add(step)
+		planned = planned.Add(dur)
 		if !s.sleepFunc(ctx, planned) {
 			return
 		}
@@ -180,6 +181,9 @@ func (s *scheduler) run(ctx context.Context) {
 		anyDecode := false
 		kept = running[:0]
 		var emitted int64
+		s.statsMu.Lock()
+		step := s.steps + 1
+		s.statsMu.Unlock()
 		for i, q := range running {
 			var n int
 			switch {
@@ -202,7 +206,7 @@ func (s *scheduler) run(ctx context.Context) {
 			if reason == "" && q.generated >= q.maxTokens {
 				reason = "length"
 			}
-			q.push(emission{tokens: n, final: reason != "", reason: reason, at: now})
+			q.push(emission{tokens: n, final: reason != "", reason: reason, at: now, step: step})
 			if reason == "" {
 				kept = append(kept, q)
 			} else {

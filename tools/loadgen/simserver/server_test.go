@@ -1,6 +1,7 @@
 package simserver
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -289,31 +290,88 @@ func TestEOS(t *testing.T) {
 	}
 }
 
+// collect gathers a sequence's emissions until its final one.
+func collect(t *testing.T, q *seq) []emission {
+	t.Helper()
+	var all []emission
+	for {
+		select {
+		case <-q.notify:
+		case <-time.After(10 * time.Second):
+			t.Fatal("no emission")
+		}
+		for _, e := range q.take(nil) {
+			all = append(all, e)
+			if e.final {
+				return all
+			}
+		}
+	}
+}
+
 func TestQueueingBehindMaxBatch(t *testing.T) {
 	cfg := fast()
 	cfg.MaxBatch = 1
-	ts := start(t, cfg)
-	body := `{"model":"m","prompt":"p","max_tokens":10,"ignore_eos":true,"stream":true}`
-	results := make(chan streamResult, 2)
-	for range 2 {
-		go func() {
-			resp, err := http.Post(ts.URL+"/v1/completions", "application/json", strings.NewReader(body))
-			if err != nil {
-				results <- streamResult{err: err}
-				return
-			}
-			defer resp.Body.Close()
-			results <- read(t, resp, "vllm")
-		}()
+	s := newScheduler(cfg)
+	// Steps take no time: the test is about order, not duration.
+	s.sleepFunc = func(ctx context.Context, _ time.Time) bool { return ctx.Err() == nil }
+	a := &seq{promptTokens: 1, maxTokens: 10, ignoreEOS: true, notify: make(chan struct{}, 1)}
+	b := &seq{promptTokens: 1, maxTokens: 10, ignoreEOS: true, notify: make(chan struct{}, 1)}
+	s.submit(a)
+	s.submit(b)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.run(ctx)
+	ea, eb := collect(t, a), collect(t, b)
+	if len(ea) != 10 || len(eb) != 10 {
+		t.Fatalf("%d and %d emissions, want 10 each", len(ea), len(eb))
 	}
-	a, b := <-results, <-results
-	if a.err != nil || b.err != nil || len(a.times) != 10 || len(b.times) != 10 {
-		t.Fatalf("streams: %v %v", a.err, b.err)
+	// With one running request at a time, the second starts only after
+	// the first has finished, and each gets one token per step.
+	if eb[0].step <= ea[9].step {
+		t.Errorf("second request's first token at step %d, the first's last at step %d", eb[0].step, ea[9].step)
 	}
-	// With one running request at a time, the later one starts after the
-	// earlier one has finished.
-	if !b.times[0].After(a.times[9]) {
-		t.Errorf("second request's first token %v came before the first's last %v", b.times[0], a.times[9])
+	for i := 1; i < 10; i++ {
+		if ea[i].step != ea[i-1].step+1 {
+			t.Errorf("first request: token %d at step %d after step %d", i, ea[i].step, ea[i-1].step)
+		}
+	}
+}
+
+func TestStepTimeModel(t *testing.T) {
+	cfg := fast()
+	cfg.DecodeStep = 10 * time.Millisecond
+	cfg.DecodePerSeq = time.Millisecond
+	cfg.PrefillPerToken = 100 * time.Microsecond
+	cfg.MaxPrefillTokens = 50
+	s := newScheduler(cfg)
+	var plans []time.Time
+	s.sleepFunc = func(ctx context.Context, t time.Time) bool {
+		plans = append(plans, t)
+		return ctx.Err() == nil
+	}
+	a := &seq{promptTokens: 80, maxTokens: 3, ignoreEOS: true, notify: make(chan struct{}, 1)}
+	b := &seq{promptTokens: 10, maxTokens: 3, ignoreEOS: true, notify: make(chan struct{}, 1)}
+	s.submit(a)
+	s.submit(b)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { s.run(ctx); close(done) }()
+	collect(t, a)
+	collect(t, b)
+	cancel()
+	<-done
+	// Step 1: 2 running, 50 prompt tokens of a (the budget): 10+2+5 ms.
+	// Step 2: the other 30 of a and 10 of b: 10+2+4 = 16 ms; both get
+	// their first token. Steps 3 and 4 decode both: 10+2 = 12 ms.
+	want := []time.Duration{16 * time.Millisecond, 12 * time.Millisecond, 12 * time.Millisecond}
+	if len(plans) != 4 {
+		t.Fatalf("%d steps, want 4", len(plans))
+	}
+	for i, w := range want {
+		if got := plans[i+1].Sub(plans[i]); got != w {
+			t.Errorf("step %d lasted %v, want %v", i+2, got, w)
+		}
 	}
 }
 
