@@ -79,12 +79,12 @@ func benchmark(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintln(stderr, "loadgen:", err)
 		return 1
 	}
+	tokenizers := bench.NewTokenizers()
 	env := bench.Env{
 		Stdout: stdout, Stderr: stderr, Getenv: os.Getenv, Validator: v,
-		StderrIsTTY: progress.IsTerminal(os.Stderr),
-		// RandomDataset and Tokenizer are wired here once the tokenizer and
-		// dataset packages (branch feat/tokenizer) are merged; until then
-		// --dataset-name random reports that it is not in this build.
+		StderrIsTTY:   progress.IsTerminal(os.Stderr),
+		RandomDataset: tokenizers.RandomDataset,
+		Tokenizer:     tokenizers.Counter,
 	}
 	return bench.Run(ctx, &o, env)
 }
@@ -98,6 +98,16 @@ func simServer(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err := cfg.Validate(); err != nil {
 		fmt.Fprintln(stderr, "loadgen sim-server: error:", err)
 		return 2
+	}
+	counting := "ceil(bytes/4) (no --tokenizer)"
+	if o.Tokenizer != nil {
+		tok, err := bench.NewTokenizers().Load(ctx, *o.Tokenizer)
+		if err != nil {
+			fmt.Fprintln(stderr, "loadgen sim-server:", err)
+			return 1
+		}
+		cfg.CountTokens = func(s string) (int, error) { return tok.Count(s, false) }
+		counting = "with tokenizer " + *o.Tokenizer + " (no special tokens)"
 	}
 	s, err := simserver.New(cfg)
 	if err != nil {
@@ -113,7 +123,7 @@ func simServer(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	url := "http://" + ln.Addr().String()
 	// The first line of standard output is the address, for scripts.
 	fmt.Fprintln(stdout, url)
-	fmt.Fprintf(stderr, "loadgen sim-server: SIMULATED server for model %q listening on %s; prompt tokens are counted as ceil(bytes/4) (no tokenizer)\n", cfg.Model, url)
+	fmt.Fprintf(stderr, "loadgen sim-server: SIMULATED server for model %q listening on %s; prompt tokens are counted %s\n", cfg.Model, url, counting)
 	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

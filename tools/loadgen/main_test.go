@@ -216,3 +216,27 @@ func TestInterruptWritesPartialResult(t *testing.T) {
 		t.Errorf("partial %v, reason %v, completed %v", r["partial"], r["stop_reason"], r["completed"])
 	}
 }
+
+func TestRandomDatasetEndToEnd(t *testing.T) {
+	tiny, err := filepath.Abs("bench/testdata/tinytok")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := startSimServer(t, "--decode-step-ms", "1", "--tokenizer", tiny)
+	dir := t.TempDir()
+	stdout, stderr, status := runLoadgen(t, "--model", "m", "--tokenizer", tiny, "--base-url", url,
+		"--dataset-name", "random", "--random-input-len", "64", "--random-output-len", "16", "--random-range-ratio", "0.8",
+		"--num-prompts", "24", "--max-concurrency", "4", "--request-rate", "inf", "--ignore-eos", "--save-result",
+		"--num-warmups", "8", "--percentile-metrics", "ttft,tpot,itl,e2el", "--result-dir", dir, "--result-filename", "r.json")
+	if status != 0 {
+		t.Fatalf("status %d\n%s\n%s", status, stdout, stderr)
+	}
+	r := readResult(t, filepath.Join(dir, "r.json"))
+	pc := r["prompt_len_check"].(map[string]any)
+	if r["completed"] != 24.0 || pc["dataset_mismatched"] != 0.0 || pc["server_mismatched"] != 0.0 || pc["server_reported"] != 24.0 {
+		t.Errorf("completed %v, prompt_len_check %v", r["completed"], pc)
+	}
+	if !strings.Contains(stderr, "Input/Output Length Statistics") {
+		t.Errorf("stderr %s", stderr)
+	}
+}

@@ -301,7 +301,7 @@ func TestRandomDatasetNeedsTheTokenizerHook(t *testing.T) {
 	url, dir := fixture(t, nil, 1, 0)
 	args := []string{"--model", "m", "--base-url", url, "--dataset-name", "random", "--num-prompts", "1", "--result-dir", dir}
 	out := runBench(t, context.Background(), args, Env{})
-	if out.status != ExitFailure || !strings.Contains(out.stderr, "--dataset-name random needs the tokenizer") {
+	if out.status != ExitFailure || !strings.Contains(out.stderr, "--dataset-name random needs a tokenizer") {
 		t.Errorf("status %d stderr %s", out.status, out.stderr)
 	}
 }
@@ -309,14 +309,14 @@ func TestRandomDatasetNeedsTheTokenizerHook(t *testing.T) {
 func TestRandomDatasetHook(t *testing.T) {
 	url, dir := fixture(t, func(c *simserver.Config) { c.NoUsage = true }, 1, 0)
 	env := Env{
-		RandomDataset: func(o *Options, _ io.Writer) (PromptSet, error) {
+		RandomDataset: func(_ context.Context, o *Options, _ io.Writer) (PromptSet, error) {
 			ps := make([]engine.Prompt, o.NumPrompts)
 			for i := range ps {
 				ps[i] = engine.Prompt{Prompt: fmt.Sprint("random ", i), PromptLen: o.RandomInputLen, OutputLen: o.RandomOutputLen}
 			}
 			return PromptSet{Prompts: ps, Warmups: ps[:1], Check: &result.DatasetCheck{Checked: len(ps)}}, nil
 		},
-		Tokenizer: func(id string, o *Options) (engine.TokenCounter, error) { return words{}, nil },
+		Tokenizer: func(context.Context, string, *Options) (engine.TokenCounter, error) { return words{}, nil },
 	}
 	args := []string{"--model", "m", "--base-url", url, "--dataset-name", "random", "--num-prompts", "5",
 		"--random-input-len", "7", "--random-output-len", "9", "--ignore-eos", "--save-result", "--result-dir", dir,
@@ -394,5 +394,66 @@ func TestHeadroom(t *testing.T) {
 				t.Errorf("cpu %v lag %v: warning %q lacks %q", tt.cpu, tt.lag, got, w)
 			}
 		}
+	}
+}
+
+func TestTokenizerWiring(t *testing.T) {
+	tiny, err := filepath.Abs("testdata/tinytok")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := NewTokenizers()
+	ts.Hub.Offline = true // a path needs no Hub
+	tok, err := ts.Load(context.Background(), tiny)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, dir := fixture(t, func(c *simserver.Config) {
+		c.CountTokens = func(s string) (int, error) { return tok.Count(s, false) }
+	}, 0, 0)
+	env := Env{RandomDataset: ts.RandomDataset, Tokenizer: ts.Counter}
+	for _, chat := range []bool{false, true} {
+		args := []string{"--model", "m", "--tokenizer", tiny, "--base-url", url, "--dataset-name", "random",
+			"--num-prompts", "6", "--random-input-len", "40", "--random-output-len", "5", "--random-range-ratio", "0.5",
+			"--num-warmups", "2", "--ignore-eos", "--save-result", "--result-dir", dir, "--result-filename", "r.json", "--seed", "7"}
+		if chat {
+			args = append(args, "--use-chat-template")
+		}
+		out := runBench(t, context.Background(), args, env)
+		if out.status != ExitOK {
+			t.Fatalf("chat=%v: status %d: %s", chat, out.status, out.stderr)
+		}
+		if !strings.Contains(out.stderr, "Input/Output Length Statistics") {
+			t.Errorf("chat=%v: no length statistics block in %s", chat, out.stderr)
+		}
+		r := out.result
+		pc := r["prompt_len_check"].(map[string]any)
+		// The dataset verified every prompt, and the server, counting with
+		// the same tokenizer, agrees on every one.
+		if pc["dataset_checked"] != 6.0 || pc["dataset_mismatched"] != 0.0 || pc["server_reported"] != 6.0 || pc["server_mismatched"] != 0.0 {
+			t.Errorf("chat=%v: prompt_len_check %v", chat, pc)
+		}
+		if r["tokenizer_id"] != tiny || r["completed"] != 6.0 {
+			t.Errorf("chat=%v: result %v", chat, r)
+		}
+	}
+	// The output-token fallback counts with the same tokenizer.
+	c, err := ts.Counter(context.Background(), tiny, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// " the" is Ġ th e; " other" is Ġ o th er (merges t+h, then e+r).
+	if n, err := c.CountTokens(" the other"); err != nil || n != 7 {
+		t.Errorf("count %d, %v", n, err)
+	}
+}
+
+func TestUnknownTokenizerSaysWhereItLooked(t *testing.T) {
+	ts := NewTokenizers()
+	ts.Hub.Offline = true
+	ts.Hub.CacheDir = t.TempDir()
+	_, err := ts.Load(context.Background(), "org/no-such-model")
+	if err == nil || !strings.Contains(err.Error(), "org/no-such-model") || !strings.Contains(err.Error(), "HF_HUB_OFFLINE") {
+		t.Errorf("error %v", err)
 	}
 }

@@ -44,10 +44,10 @@ type Env struct {
 
 	// RandomDataset generates --dataset-name random prompts (with the
 	// tokenizer); nil when this build has no tokenizer.
-	RandomDataset func(o *Options, log io.Writer) (PromptSet, error)
+	RandomDataset func(ctx context.Context, o *Options, log io.Writer) (PromptSet, error)
 	// Tokenizer returns a counter of output tokens for servers that send no
 	// usage; nil when this build has no tokenizer.
-	Tokenizer func(tokenizerID string, o *Options) (engine.TokenCounter, error)
+	Tokenizer func(ctx context.Context, tokenizerID string, o *Options) (engine.TokenCounter, error)
 
 	PIDPoll time.Duration // how often --server-pid is checked; 1s when 0
 }
@@ -213,12 +213,12 @@ func contains(xs []string, x string) bool {
 }
 
 // loadPrompts gets the measured and warmup prompts.
-func loadPrompts(o *Options, env *Env) (PromptSet, error) {
+func loadPrompts(ctx context.Context, o *Options, env *Env) (PromptSet, error) {
 	if o.DatasetName == "random" {
 		if env.RandomDataset == nil {
-			return PromptSet{}, errors.New("--dataset-name random needs the tokenizer and dataset packages, which this build does not have yet; prepare prompts with another tool and use --dataset-name jsonl --dataset-path FILE")
+			return PromptSet{}, errors.New("--dataset-name random needs a tokenizer, and this program was built without one")
 		}
-		return env.RandomDataset(o, env.Stderr)
+		return env.RandomDataset(ctx, o, env.Stderr)
 	}
 	lines, err := promptfile.ReadFile(*o.DatasetPath)
 	if err != nil {
@@ -297,7 +297,7 @@ func run(ctx context.Context, o *Options, env *Env, gh *ghaction.Action) (int, e
 		go watchPID(ctx, *o.ServerPID, env.PIDPoll, stop)
 	}
 
-	set, err := loadPrompts(o, env)
+	set, err := loadPrompts(ctx, o, env)
 	if err != nil {
 		return ExitFailure, err
 	}
@@ -305,12 +305,12 @@ func run(ctx context.Context, o *Options, env *Env, gh *ghaction.Action) (int, e
 	if o.Tokenizer != nil || o.DatasetName == "random" || !p.backend.ReportsUsage() {
 		if env.Tokenizer == nil {
 			if !p.backend.ReportsUsage() {
-				return ExitFailure, fmt.Errorf("the %s backend reports no token counts, so loadgen must count output tokens with the tokenizer, which this build does not have yet", o.Backend)
+				return ExitFailure, fmt.Errorf("the %s backend reports no token counts, so loadgen must count output tokens with a tokenizer, and this program was built without one", o.Backend)
 			}
 			if o.Tokenizer != nil {
-				fmt.Fprintln(log, "warning: this build has no tokenizer; --tokenizer is used only as tokenizer_id, and requests without usage will fail (no_usage)")
+				fmt.Fprintln(log, "warning: built without a tokenizer: --tokenizer is used only as tokenizer_id, and requests without usage will fail (no_usage)")
 			}
-		} else if counter, err = env.Tokenizer(p.tokenizerID, o); err != nil {
+		} else if counter, err = env.Tokenizer(ctx, p.tokenizerID, o); err != nil {
 			return ExitFailure, err
 		}
 	}

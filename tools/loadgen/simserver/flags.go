@@ -27,6 +27,7 @@ type Options struct {
 	MalformedRate     float64
 	NoUsage           bool
 	Seed              int
+	Tokenizer         *string // counts prompt tokens; nil estimates bytes/4
 }
 
 // DefaultOptions mirror Defaults.
@@ -78,5 +79,6 @@ func Parser(prog string, o *Options) *cliargs.Parser {
 	p.Float(&o.MalformedRate, "--malformed-rate", "fraction of streams with one chunk that is not JSON", cliargs.DefaultHelp("0"))
 	p.Bool(&o.NoUsage, "--no-usage", "never send the usage chunk")
 	p.Int(&o.Seed, "--seed", "seed of fault choices and early stops", cliargs.DefaultHelp("0"))
+	p.OptString(&o.Tokenizer, "--tokenizer", "tokenizer (path or model id) to count prompt tokens with (default: ceil(bytes/4))")
 	return p
 }

@@ -61,10 +61,11 @@ type Config struct {
 	// on the seed and the prompt only.
 	Seed uint64
 
-	// CountTokens counts prompt tokens. Nil estimates one token per four
-	// bytes of prompt (rounded up), which is what usage.prompt_tokens then
-	// reports.
-	CountTokens func(string) int
+	// CountTokens counts prompt tokens (loadgen sim-server --tokenizer uses
+	// the model's tokenizer, without special tokens, as the random dataset
+	// counts). Nil estimates one token per four bytes of prompt, rounded
+	// up, which is then what usage.prompt_tokens reports.
+	CountTokens func(string) (int, error)
 }
 
 // Defaults returns a Config shaped like a large model on one node: 20 ms
@@ -342,7 +343,10 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, chat bool) {
 	}
 	promptTokens := (len(text) + 3) / 4
 	if s.cfg.CountTokens != nil {
-		promptTokens = s.cfg.CountTokens(text)
+		if promptTokens, err = s.cfg.CountTokens(text); err != nil {
+			apiError(w, http.StatusBadRequest, "BadRequestError", "tokenizing the prompt: "+err.Error())
+			return
+		}
 	}
 	maxTokens := 16 // the OpenAI completions default
 	if chat {

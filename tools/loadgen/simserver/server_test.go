@@ -150,7 +150,7 @@ func TestCompletionsStream(t *testing.T) {
 func TestChatStreamWithRoleChunkAndMultiTokenChunks(t *testing.T) {
 	cfg := fast()
 	cfg.TokensPerChunk = 3
-	cfg.CountTokens = func(s string) int { return len(strings.Fields(s)) }
+	cfg.CountTokens = func(s string) (int, error) { return len(strings.Fields(s)), nil }
 	ts := start(t, cfg)
 	resp := post(t, ts.URL+"/v1/chat/completions", `{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"one two three"}]}],
 		"max_completion_tokens":10,"ignore_eos":true,"stream":true,"stream_options":{"include_usage":true,"continuous_usage_stats":true}}`)
