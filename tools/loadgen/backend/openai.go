@@ -202,6 +202,15 @@ func (s *scanner) kindOf() byte { return s.peek() }
 // message for it; ok is true when the value is of that kind and was left
 // unconsumed. A null consumes and returns ok false with no message.
 func (s *scanner) expectOr(want byte, what string) (ok bool, msg string, err error) {
+	return s.expectOrName(want, what, "")
+}
+
+// expectOrName is expectOr with the message built only when it is needed:
+// "chunk's <name> is not <what>" (an allocation per chunk otherwise).
+func (s *scanner) expectOrName(want byte, what, name string) (ok bool, msg string, err error) {
+	if name != "" && s.kindOf() != want && s.kindOf() != 'n' {
+		what = "chunk's " + name + " is not " + what
+	}
 	switch c := s.kindOf(); c {
 	case want:
 		return true, "", nil
@@ -277,16 +286,16 @@ func (s *scanner) logprobs(st *chunkState) error {
 		lp.err = msg
 		return err
 	}
-	want := "tokens"
+	want, name := "tokens", "logprobs.tokens"
 	if st.isChat {
-		want = "content"
+		want, name = "content", "logprobs.content"
 	}
 	return s.object(func(key []byte) error {
 		if string(key) != want {
 			return s.skipValue()
 		}
 		lp.count, lp.err = 0, ""
-		ok, msg, err := s.expectOr('[', "chunk's logprobs."+want+" is not an array")
+		ok, msg, err := s.expectOrName('[', "an array", name)
 		if !ok {
 			lp.err = msg
 			return err
@@ -322,7 +331,7 @@ func (s *scanner) usage(st *chunkState) error {
 // optString reads a string or null into f.
 func (s *scanner) optString(f *field, name string) error {
 	*f = field{}
-	ok, msg, err := s.expectOr('"', "chunk's "+name+" is not a string")
+	ok, msg, err := s.expectOrName('"', "a string", name)
 	if !ok {
 		f.err = msg
 		return err

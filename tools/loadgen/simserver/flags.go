@@ -26,6 +26,7 @@ type Options struct {
 	StallSeconds      float64
 	MalformedRate     float64
 	NoUsage           bool
+	PreciseSteps      bool
 	Seed              int
 	Tokenizer         *string // counts prompt tokens; nil estimates bytes/4
 }
@@ -53,7 +54,7 @@ func (o Options) Config() Config {
 		MaxBatch: o.MaxBatch, MaxPrefillTokens: o.MaxPrefillTokens, TokensPerChunk: o.TokensPerChunk,
 		EOSProbability: o.EOSProbability, ErrorRate: o.ErrorRate, DropRate: o.DropRate, StallRate: o.StallRate,
 		StallFor: time.Duration(o.StallSeconds * float64(time.Second)), MalformedRate: o.MalformedRate, NoUsage: o.NoUsage,
-		Seed: uint64(o.Seed),
+		PreciseSteps: o.PreciseSteps, Seed: uint64(o.Seed),
 	}
 }
 
@@ -78,6 +79,7 @@ func Parser(prog string, o *Options) *cliargs.Parser {
 	p.Float(&o.StallSeconds, "--stall-seconds", "how long a stall lasts; 0 until the client gives up", cliargs.DefaultHelp("0"))
 	p.Float(&o.MalformedRate, "--malformed-rate", "fraction of streams with one chunk that is not JSON", cliargs.DefaultHelp("0"))
 	p.Bool(&o.NoUsage, "--no-usage", "never send the usage chunk")
+	p.Bool(&o.PreciseSteps, "--precise-steps", "end steps on time to well under a millisecond (spins 1.5 ms of CPU per step)")
 	p.Int(&o.Seed, "--seed", "seed of fault choices and early stops", cliargs.DefaultHelp("0"))
 	p.OptString(&o.Tokenizer, "--tokenizer", "tokenizer (path or model id) to count prompt tokens with (default: ceil(bytes/4))")
 	return p

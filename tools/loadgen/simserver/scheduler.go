@@ -2,6 +2,7 @@ package simserver
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -69,6 +70,8 @@ type scheduler struct {
 	// Read by /sim/stats.
 	statsMu   sync.Mutex
 	stepGaps  *metrics.Dist // seconds between consecutive decode emissions
+	sentGaps  *metrics.Dist // seconds between token-bearing chunks as flushed
+	sentTPOT  *metrics.Dist // per request: (last − first chunk flushed) / (tokens − 1)
 	steps     int64
 	running   int
 	queued    int
@@ -79,7 +82,12 @@ type scheduler struct {
 }
 
 func newScheduler(cfg Config) *scheduler {
-	return &scheduler{cfg: cfg, wake: make(chan struct{}, 1), stepGaps: metrics.NewDist(0), sleepFunc: sleepUntil}
+	s := &scheduler{cfg: cfg, wake: make(chan struct{}, 1), stepGaps: metrics.NewDist(0), sentGaps: metrics.NewDist(0),
+		sentTPOT: metrics.NewDist(0), sleepFunc: sleepUntil}
+	if cfg.PreciseSteps {
+		s.sleepFunc = spinUntil
+	}
+	return s
 }
 
 func (s *scheduler) submit(q *seq) {
@@ -106,6 +114,38 @@ func sleepUntil(ctx context.Context, t time.Time) bool {
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// recordTruth adds a finished stream's timing as the server sent it.
+func (s *scheduler) recordTruth(gaps []float64, first, last time.Time, tokens int) {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	s.sentGaps.AddAll(gaps)
+	if tokens > 1 && !first.IsZero() {
+		s.sentTPOT.Add(last.Sub(first).Seconds() / float64(tokens-1))
+	}
+}
+
+// spinMargin is how long before a step's end spinUntil stops sleeping:
+// more than the Go runtime's timer granularity (a millisecond on Linux).
+const spinMargin = 1500 * time.Microsecond
+
+// spinUntil is sleepUntil with sub-millisecond precision: it sleeps until
+// shortly before t, then yields the processor in a loop until t. Timers
+// alone wake up to a millisecond late, which makes a 10 ms step alternate
+// between about 9.2 and 10.3 ms; a client's measurement is then checked
+// against a truth that is not fixed.
+func spinUntil(ctx context.Context, t time.Time) bool {
+	if d := time.Until(t) - spinMargin; d > 0 && !sleepUntil(ctx, time.Now().Add(d)) {
+		return false
+	}
+	for time.Now().Before(t) {
+		if ctx.Err() != nil {
+			return false
+		}
+		runtime.Gosched()
+	}
+	return ctx.Err() == nil
 }
 
 // run is the engine loop. Steps are planned on an absolute clock: a step

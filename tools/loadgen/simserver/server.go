@@ -48,6 +48,10 @@ type Config struct {
 	// EOSProbability is the chance per token that a request not sent with
 	// ignore_eos stops (finish_reason "stop").
 	EOSProbability float64
+	// PreciseSteps ends steps on time to well under a millisecond by
+	// spinning through the last 1.5 ms of each, at the cost of that much
+	// CPU per step; for measuring a client against a fixed interval.
+	PreciseSteps bool
 
 	// Faults, as fractions of requests.
 	ErrorRate     float64       // answered 500 before any token
@@ -200,6 +204,15 @@ type Stats struct {
 	MedianStepMs  float64 `json:"median_step_ms"`
 	P99StepMs     float64 `json:"p99_step_ms"`
 	TokensPerStep int     `json:"tokens_per_chunk"`
+	// From the streams as the server flushed them, finished streams only:
+	// the truth a client should measure, in the original's definitions
+	// (ITL between token-bearing chunks, TPOT per request).
+	SentITLs        int64   `json:"sent_itls"`
+	MedianSentITLMs float64 `json:"median_sent_itl_ms"`
+	MeanSentITLMs   float64 `json:"mean_sent_itl_ms"`
+	SentTPOTs       int64   `json:"sent_tpots"`
+	MedianSentTPOT  float64 `json:"median_sent_tpot_ms"`
+	MeanSentTPOT    float64 `json:"mean_sent_tpot_ms"`
 }
 
 // Stats returns the engine's counters and the measured decode step gaps.
@@ -207,7 +220,11 @@ func (s *Server) Stats() Stats {
 	s.sched.statsMu.Lock()
 	defer s.sched.statsMu.Unlock()
 	sum := s.sched.stepGaps.Summarize([]float64{99})
+	itl := s.sched.sentGaps.Summarize(nil)
+	tpot := s.sched.sentTPOT.Summarize(nil)
 	return Stats{
+		SentITLs: itl.Count, MedianSentITLMs: itl.Median * 1000, MeanSentITLMs: itl.Mean * 1000,
+		SentTPOTs: tpot.Count, MedianSentTPOT: tpot.Median * 1000, MeanSentTPOT: tpot.Mean * 1000,
 		Requests: s.requests.Load(), Finished: s.sched.finished, Running: s.sched.running, Queued: s.sched.queued,
 		Steps: s.sched.steps, OutputTokens: s.sched.tokens, StepGaps: sum.Count,
 		MeanStepMs: sum.Mean * 1000, MedianStepMs: sum.Median * 1000, P99StepMs: sum.Percentiles[0] * 1000,

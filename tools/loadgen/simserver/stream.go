@@ -24,12 +24,36 @@ type stream struct {
 	generated    int
 	buf          []byte
 	text         []byte // non-streaming answers only
+
+	// What the server knows it sent: when each token-bearing chunk was
+	// handed to the connection (flushed), the truth a client's timing is
+	// checked against.
+	unflushed int       // token-bearing chunks written since the last flush
+	firstSent time.Time // flush time of the first token-bearing chunk
+	lastSent  time.Time
+	gaps      []float64 // seconds between consecutive token-bearing chunks
 }
 
 func (st *stream) flush() {
 	if f, ok := st.w.(http.Flusher); ok {
 		f.Flush()
 	}
+	if st.unflushed == 0 {
+		return
+	}
+	now := time.Now()
+	for i := range st.unflushed {
+		switch {
+		case st.firstSent.IsZero():
+			st.firstSent = now
+		case i == 0:
+			st.gaps = append(st.gaps, now.Sub(st.lastSent).Seconds())
+		default:
+			st.gaps = append(st.gaps, 0) // chunks flushed together arrive together
+		}
+		st.lastSent = now
+	}
+	st.unflushed = 0
 }
 
 // head starts a chunk: "data: {id, object, created, model,".
@@ -92,6 +116,7 @@ func (st *stream) write() error {
 func (st *stream) roleChunk() error {
 	st.head()
 	st.buf = append(st.buf, ",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,\"finish_reason\":null}]}"...)
+	st.unflushed++ // a chunk with choices: clients count it as a token
 	return st.write()
 }
 
@@ -116,6 +141,7 @@ func (st *stream) tokenChunk(e emission) error {
 		b = st.appendUsage(b, st.generated)
 	}
 	st.buf = append(b, '}')
+	st.unflushed++
 	return st.write()
 }
 
@@ -192,6 +218,7 @@ func (st *stream) run(ctx context.Context, q *seq, f fault, faultAt int) {
 			if e.final {
 				_ = st.finish()
 				st.flush()
+				st.s.sched.recordTruth(st.gaps, st.firstSent, st.lastSent, st.generated)
 				return
 			}
 		}
