@@ -31,7 +31,7 @@ mkdir -p "$out"
 
 CONC=${CONC:-64} PROMPTS=${PROMPTS:-256} OUTPUT_LEN=${OUTPUT_LEN:-512} STEP_MS=${STEP_MS:-10}
 FAST_CONC=${FAST_CONC:-64} FAST_PROMPTS=${FAST_PROMPTS:-128} FAST_OUTPUT_LEN=${FAST_OUTPUT_LEN:-1024}
-HIGH_CONC=${HIGH_CONC:-1024} HIGH_OUTPUT_LEN=${HIGH_OUTPUT_LEN:-100} HIGH_STEP_MS=${HIGH_STEP_MS:-20}
+HIGH_CONC=${HIGH_CONC:-1024} HIGH_OUTPUT_LEN=${HIGH_OUTPUT_LEN:-100} HIGH_STEP_MS=${HIGH_STEP_MS:-40}
 INPUT_LEN=256
 
 (cd "$root/tools/loadgen" && go build -o "$out/loadgen" .)
@@ -67,17 +67,19 @@ measure() {
 python_client=(env PYTHONPATH="$here/shim" "$python" "$original")
 go_client=("$loadgen" --tokenizer "$tiny")
 
+# report NAME WARMUP_TOKENS: the process's CPU over every token it
+# streamed (measured run and warmup; start-up included).
 report() {
-  local name=$1 tokens
-  tokens=$("$python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["total_output_tokens"])' "$out/$name.json")
+  local name=$1 warm=$2
   read -r user sys wall <"$out/$name.time"
-  "$python" - "$name" "$tokens" "$user" "$sys" "$wall" "$out/$name.json" <<'PY'
+  "$python" - "$name" "$warm" "$user" "$sys" "$out/$name.json" <<'PY'
 import json, sys
-name, tokens, user, sys_, wall, path = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), sys.argv[6]
+name, warm, user, sys_, path = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
 r = json.load(open(path))
+tokens = r["total_output_tokens"] + warm
 cpu = user + sys_
-print(f"{name:<14} tokens={tokens:<8} cpu={cpu:7.2f}s  cpu/Mtok={cpu / tokens * 1e6:8.2f}s  "
-      f"duration={r['duration']:7.2f}s  out_tok/s={r['output_throughput']:10.1f}  "
+print(f"{name:<14} streamed={tokens:<7} cpu={cpu:6.2f}s (user {user:.2f} sys {sys_:.2f})  cpu/Mtok={cpu / tokens * 1e6:7.2f}s  "
+      f"duration={r['duration']:6.2f}s  out_tok/s={r['output_throughput']:9.1f}  "
       f"median_itl={r['median_itl_ms']:.3f}ms  median_tpot={r['median_tpot_ms']:.3f}ms")
 PY
 }
@@ -89,8 +91,8 @@ measure python-paced "${python_client[@]}" $(common "$CONC" "$PROMPTS" "$OUTPUT_
 # shellcheck disable=SC2046
 measure loadgen-paced "${go_client[@]}" $(common "$CONC" "$PROMPTS" "$OUTPUT_LEN" loadgen-paced)
 stop_sim
-report python-paced
-report loadgen-paced
+report python-paced $((2 * CONC * OUTPUT_LEN))
+report loadgen-paced $((2 * CONC * OUTPUT_LEN))
 
 echo "== 2. Highest token rate: concurrency $FAST_CONC, $FAST_PROMPTS x $FAST_OUTPUT_LEN tokens, no pacing"
 start_sim --decode-step-ms 0 --decode-ms-per-seq 0 --prefill-ms-per-token 0 --max-batch "$FAST_CONC"
@@ -99,8 +101,8 @@ measure python-fast "${python_client[@]}" $(common "$FAST_CONC" "$FAST_PROMPTS" 
 # shellcheck disable=SC2046
 measure loadgen-fast "${go_client[@]}" $(common "$FAST_CONC" "$FAST_PROMPTS" "$FAST_OUTPUT_LEN" loadgen-fast)
 stop_sim
-report python-fast
-report loadgen-fast
+report python-fast $((2 * FAST_CONC * FAST_OUTPUT_LEN))
+report loadgen-fast $((2 * FAST_CONC * FAST_OUTPUT_LEN))
 
 echo "== 3. Drift at a high chunk rate: concurrency $HIGH_CONC, $HIGH_CONC x $HIGH_OUTPUT_LEN tokens, ${HIGH_STEP_MS} ms steps"
 start_sim --decode-step-ms "$HIGH_STEP_MS" --decode-ms-per-seq 0 --prefill-ms-per-token 0 --max-batch "$HIGH_CONC" --max-prefill-tokens 100000000
@@ -109,8 +111,8 @@ measure python-high "${python_client[@]}" $(common "$HIGH_CONC" "$HIGH_CONC" "$H
 # shellcheck disable=SC2046
 measure loadgen-high "${go_client[@]}" $(common "$HIGH_CONC" "$HIGH_CONC" "$HIGH_OUTPUT_LEN" loadgen-high) --num-warmups 0
 stop_sim
-report python-high
-report loadgen-high
+report python-high 0
+report loadgen-high 0
 echo "(the server's step is ${HIGH_STEP_MS} ms: the truth both should report)"
 
 echo "== 4. Result keys: the original's, in its order, are the start of loadgen's"
@@ -125,4 +127,5 @@ if not same:
     sys.exit(1)
 print("loadgen adds:", ", ".join(go[len(py):]))
 PY
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (the machine may be shared: rerun when it is quiet)"
 echo "outputs in $out"
