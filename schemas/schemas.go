@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
 )
@@ -37,6 +38,12 @@ const (
 	MatrixEntryMultiNode  Kind = "matrix-entry-multi-node"
 	Matrix                Kind = "matrix"
 	RawResult             Kind = "raw-result"
+	ProcessedResult       Kind = "processed-result"
+	ProcessedResults      Kind = "processed-results"
+	EvalResults           Kind = "eval-results"
+	RunStats              Kind = "run-stats"
+	Changelog             Kind = "changelog"
+	ChangelogMatrix       Kind = "changelog-matrix"
 )
 
 const baseURL = "https://inferencex.dev/schemas/"
@@ -98,21 +105,23 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Validator validates documents against the embedded schemas. It compiles
-// every schema once; a Validator is safe for concurrent use.
+// Validator validates documents against the embedded schemas. A schema is
+// compiled the first time a document of its kind is validated; a Validator
+// is safe for concurrent use.
 type Validator struct {
+	mu       sync.RWMutex
+	compiler *jsonschema.Compiler
 	compiled map[Kind]*jsonschema.Schema
 	raw      map[string]any // schema file URL -> decoded schema, for x-messages
 }
 
-// New compiles every embedded schema.
+// New loads every embedded schema; each is compiled when first used.
 func New() (*Validator, error) {
 	c := jsonschema.NewCompiler()
 	c.Draft = jsonschema.Draft2020
 	c.AssertFormat = true
-	v := &Validator{compiled: map[Kind]*jsonschema.Schema{}, raw: map[string]any{}}
-	kinds := Kinds()
-	for _, k := range kinds {
+	v := &Validator{compiler: c, compiled: map[Kind]*jsonschema.Schema{}, raw: map[string]any{}}
+	for _, k := range Kinds() {
 		src, err := Source(k)
 		if err != nil {
 			return nil, err
@@ -127,25 +136,43 @@ func New() (*Validator, error) {
 		}
 		v.raw[url] = doc
 	}
-	for _, k := range kinds {
-		s, err := c.Compile(baseURL + string(k) + ".schema.json")
-		if err != nil {
-			return nil, fmt.Errorf("schemas: compiling %s: %w", k, err)
-		}
-		v.compiled[k] = s
-	}
 	return v, nil
+}
+
+// schema returns the compiled schema of a kind.
+func (v *Validator) schema(k Kind) (*jsonschema.Schema, error) {
+	v.mu.RLock()
+	s, ok := v.compiled[k]
+	v.mu.RUnlock()
+	if ok {
+		return s, nil
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if s, ok := v.compiled[k]; ok {
+		return s, nil
+	}
+	url := baseURL + string(k) + ".schema.json"
+	if _, ok := v.raw[url]; !ok {
+		return nil, fmt.Errorf("schemas: no schema of kind %q", k)
+	}
+	s, err := v.compiler.Compile(url)
+	if err != nil {
+		return nil, fmt.Errorf("schemas: compiling %s: %w", k, err)
+	}
+	v.compiled[k] = s
+	return s, nil
 }
 
 // Validate checks a generic decoded document against the schema of kind k.
 // It returns nil, an *Error listing every violation, or another error when
 // the document holds values that JSON cannot (a Go struct, say).
 func (v *Validator) Validate(k Kind, doc any) error {
-	s, ok := v.compiled[k]
-	if !ok {
-		return fmt.Errorf("schemas: no schema of kind %q", k)
+	s, err := v.schema(k)
+	if err != nil {
+		return err
 	}
-	err := s.Validate(doc)
+	err = s.Validate(doc)
 	if err == nil {
 		return nil
 	}
@@ -157,6 +184,108 @@ func (v *Validator) Validate(k Kind, doc any) error {
 	v.collect(ve, doc, &out.Violations)
 	out.Violations = sortViolations(out.Violations)
 	return out
+}
+
+// ValidateItems validates each item against the schema of its kind
+// (kindOf(i)), spreading the items over up to workers goroutines.
+// Violations carry pointers into the whole list ("/7/tp"), as if the list
+// had been validated as one document.
+func (v *Validator) ValidateItems(items []any, kindOf func(i int) Kind, workers int) error {
+	if workers < 1 {
+		workers = 1
+	}
+	errs := make([]error, len(items))
+	var wg sync.WaitGroup
+	next := 0
+	var mu sync.Mutex
+	for range min(workers, len(items)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				i := next
+				next += 32
+				mu.Unlock()
+				if i >= len(items) {
+					return
+				}
+				for j := i; j < min(i+32, len(items)); j++ {
+					errs[j] = v.Validate(kindOf(j), items[j])
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	out := &Error{}
+	for i, err := range errs {
+		if err == nil {
+			continue
+		}
+		var se *Error
+		if !errors.As(err, &se) {
+			return fmt.Errorf("item %d: %w", i, err)
+		}
+		if out.Kind == "" {
+			out.Kind = se.Kind
+		}
+		for _, vi := range se.Violations {
+			vi.Pointer = "/" + strconv.Itoa(i) + vi.Pointer
+			out.Violations = append(out.Violations, vi)
+		}
+	}
+	if len(out.Violations) > 0 {
+		return out
+	}
+	return nil
+}
+
+// ValidateProperties validates a document of an object kind whose schema
+// constrains each property on its own (propertyNames, additionalProperties:
+// no required keys, no property counts), such as MasterConfig, spreading the
+// properties over up to workers goroutines.
+func (v *Validator) ValidateProperties(k Kind, obj map[string]any, workers int) error {
+	if workers < 1 {
+		workers = 1
+	}
+	keys := make([]string, 0, len(obj))
+	for key := range obj {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	parts := make([]map[string]any, min(workers, max(len(keys), 1)))
+	for i := range parts {
+		parts[i] = map[string]any{}
+	}
+	for i, key := range keys {
+		parts[i%len(parts)][key] = obj[key]
+	}
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	for i := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = v.Validate(k, parts[i])
+		}()
+	}
+	wg.Wait()
+	out := &Error{Kind: k}
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		var se *Error
+		if !errors.As(err, &se) {
+			return err
+		}
+		out.Violations = append(out.Violations, se.Violations...)
+	}
+	if len(out.Violations) > 0 {
+		out.Violations = sortViolations(out.Violations)
+		return out
+	}
+	return nil
 }
 
 // ValidateJSON decodes data (numbers kept exact) and validates it.
@@ -317,7 +446,7 @@ func translate(ve *jsonschema.ValidationError, allowed []string, doc any) []Viol
 	case kw == "minimum":
 		return []Violation{{Pointer: loc, Message: strings.Replace(msg, " but found ", ", got ", 1)}}
 	case kw == "uniqueItems":
-		return []Violation{{Pointer: loc, Message: "has duplicate " + strings.TrimPrefix(msg, "items at ")}}
+		return []Violation{{Pointer: loc, Message: "must not list the same value twice (" + strings.TrimPrefix(msg, "items at ") + ")"}}
 	case strings.Contains(ve.KeywordLocation, "/dependentRequired/"):
 		// "property "b" is required, if "a" property exists"
 		names := quotedNames(strings.Replace(strings.TrimSuffix(strings.TrimPrefix(msg, "property "), " property exists"), " is required, if ", ", ", 1))

@@ -16,8 +16,18 @@ func mustValidator(t testing.TB) *Validator {
 	return v
 }
 
+func TestEveryKindCompiles(t *testing.T) {
+	v := mustValidator(t)
+	for _, k := range Kinds() {
+		if _, err := v.schema(k); err != nil {
+			t.Errorf("%s: %v", k, err)
+		}
+	}
+}
+
 func TestKindsHaveFiles(t *testing.T) {
-	want := []Kind{Matrix, MasterConfig, MatrixEntryMultiNode, MatrixEntrySingleNode, Runners, RawResult}
+	want := []Kind{Matrix, MasterConfig, MatrixEntryMultiNode, MatrixEntrySingleNode, Runners, RawResult, Changelog, ChangelogMatrix,
+		ProcessedResult, ProcessedResults, EvalResults, RunStats}
 	got := map[Kind]bool{}
 	for _, k := range Kinds() {
 		got[k] = true
@@ -46,6 +56,19 @@ const rawResult = `{"date": "20260205-101500", "backend": "vllm", "model_id": "o
  "request_throughput": 3.2, "request_goodput:": null, "output_throughput": 3276.8, "total_token_throughput": 6553.6,
  "mean_ttft_ms": 80.5, "median_ttft_ms": 70.1, "std_ttft_ms": 9.0, "p99_ttft_ms": 120.0, "p99.9_itl_ms": 30.5,
  "mean_e2el_ms": 1200.0, "exp_name": "gptoss_1k1k"}`
+
+const processedSingle = `{"hw": "h200", "conc": 4, "image": "img:1", "model": "openai/gpt-oss-120b",
+ "infmax_model_prefix": "gptoss", "framework": "vllm", "precision": "fp4", "spec_decoding": "none", "disagg": false,
+ "isl": 1024, "osl": 1024, "is_multinode": false, "tp": 8, "ep": 1, "dp_attention": "false", "tput_per_gpu": 819.2,
+ "output_tput_per_gpu": 409.6, "input_tput_per_gpu": 409.6, "median_ttft": 0.0701, "median_tpot": 0.01,
+ "median_intvty": 100.0, "median_e2el": 1.2, "p99_itl": 0.03, "std_intvty": null}`
+
+const processedMulti = `{"hw": "gb200", "conc": 64, "image": "img:1", "model": "deepseek-ai/DeepSeek-R1",
+ "infmax_model_prefix": "dsr1", "framework": "dynamo-trt", "precision": "fp4", "spec_decoding": "mtp", "disagg": true,
+ "isl": 1024, "osl": 1024, "is_multinode": true, "prefill_tp": 4, "prefill_ep": 4, "prefill_dp_attention": "true",
+ "prefill_num_workers": 5, "decode_tp": 8, "decode_ep": 8, "decode_dp_attention": "true", "decode_num_workers": 1,
+ "num_prefill_gpu": 20, "num_decode_gpu": 8, "tput_per_gpu": 1000.0, "output_tput_per_gpu": 2000.0,
+ "input_tput_per_gpu": 600.0, "median_ttft": 0.5, "median_tpot": 0.02, "median_intvty": 50.0, "median_e2el": 20.0}`
 
 // edit decodes a JSON object, applies f to it and re-encodes it.
 func edit(t *testing.T, src string, f func(m map[string]any)) string {
@@ -95,7 +118,7 @@ func TestValidate(t *testing.T) {
 			[]string{`/0/decode: required key is missing`}},
 		{"runners ok", Runners, `{"h200": ["h200-nv_0", "h200-cw_1"]}`, nil},
 		{"runners empty list", Runners, `{"h200": []}`, []string{`/h200: must not be empty`}},
-		{"runners duplicate node", Runners, `{"h200": ["a_0", "a_0"]}`, []string{`/h200: has duplicate`}},
+		{"runners duplicate node", Runners, `{"h200": ["a_0", "a_0"]}`, []string{`/h200: must not list the same value twice (index 0 and 1 are equal)`}},
 		{"runners not a list", Runners, `{"h200": "h200_0"}`, []string{`/h200: expected array, got string "h200_0"`}},
 		{"raw result ok", RawResult, rawResult, nil},
 		{"raw result rate inf only", RawResult, edit(t, rawResult, func(m map[string]any) { m["request_rate"] = "fast" }),
@@ -107,6 +130,42 @@ func TestValidate(t *testing.T) {
 			m["errors_by_kind"] = map[string]any{"bogus": map[string]any{"count": 1, "first_error": "x"}}
 			m["median_queue_wait_ms"] = -1
 		}), []string{`/errors_by_kind/bogus: must be one of`, `/median_queue_wait_ms: must be >= 0`, `/simulated: expected boolean`}},
+		{"processed single ok", ProcessedResult, processedSingle, nil},
+		{"processed multi ok", ProcessedResult, processedMulti, nil},
+		{"processed single disagg", ProcessedResult, edit(t, processedSingle, func(m map[string]any) { m["disagg"] = true }),
+			[]string{`/disagg: a single-node result cannot be disaggregated`}},
+		{"processed single without tp", ProcessedResult, edit(t, processedSingle, func(m map[string]any) { delete(m, "tp") }),
+			[]string{`/tp: required key is missing`}},
+		{"processed multi without gpus", ProcessedResult, edit(t, processedMulti, func(m map[string]any) { delete(m, "num_decode_gpu") }),
+			[]string{`/num_decode_gpu: required key is missing`}},
+		{"processed conc as string", ProcessedResult, edit(t, processedSingle, func(m map[string]any) { m["conc"] = "4" }),
+			[]string{`/conc: expected integer, got string "4"`}},
+		{"processed intvty as string", ProcessedResult, edit(t, processedSingle, func(m map[string]any) { m["p99_intvty"] = "fast" }),
+			[]string{`/p99_intvty: expected a number of tokens per second per user`}},
+		{"processed no median e2el", ProcessedResult, edit(t, processedSingle, func(m map[string]any) { delete(m, "median_e2el") }),
+			[]string{`/median_e2el: required key is missing`}},
+		{"processed list ok", ProcessedResults, "[" + processedSingle + "," + processedMulti + "]", nil},
+		{"processed list bad item", ProcessedResults, "[" + processedSingle + ", {}]", []string{`/1/hw: required key is missing`}},
+		{"eval rows ok", EvalResults, `[{"model": "m", "hw": "H200", "framework": "vllm", "precision": "fp8", "spec_decoding": "none",
+ "tp": 8, "ep": 1, "conc": 32, "dp_attention": "false", "task": "gsm8k", "em_strict": 0.95, "em_strict_se": 0.006,
+ "em_flexible": 0.96, "em_flexible_se": "N/A", "n_eff": 1319, "source": "x/results.json", "score": 0.95,
+ "score_name": "em_strict", "score_se": 0.006}]`, nil},
+		{"eval rows bad score name", EvalResults, `[{"model": "m", "hw": "H200", "framework": "vllm", "precision": "fp8", "spec_decoding": "none",
+ "tp": 8, "ep": 1, "conc": 32, "dp_attention": "false", "task": "gsm8k", "em_strict": null, "em_strict_se": null,
+ "em_flexible": null, "em_flexible_se": null, "n_eff": null, "source": "x", "score": null, "score_name": "f1", "score_se": null}]`,
+			[]string{`/0/score_name: must be one of`}},
+		{"run stats ok", RunStats, `{"h200": {"n_success": 3, "total": 4}, "b200": {"n_success": 0, "total": 0}}`, nil},
+		{"run stats negative", RunStats, `{"h200": {"n_success": -1, "total": 4}}`, []string{`/h200/n_success: must be >= 0`}},
+		{"changelog ok", Changelog, `[{"config-keys": ["dsr1-*"], "description": ["x"], "pr-link": "https://x/1"}, {"config-keys": ["a"], "description": ["y"], "pr-link": "p", "evals-only": true}]`, nil},
+		{"changelog unknown field", Changelog, `[{"config-keys": ["a"], "description": ["x"], "pr-link": "p", "author": "me"}]`, []string{"/0/author: unknown key (expected one of: config-keys, description, evals-only, pr-link)"}},
+		{"changelog empty keys", Changelog, `[{"config-keys": [], "description": ["x"], "pr-link": "p"}]`, []string{"/0/config-keys: must not be empty"}},
+		{"changelog description string", Changelog, `[{"config-keys": ["a"], "description": "x", "pr-link": "p"}]`, []string{`/0/description: expected array, got string "x"`}},
+		{"changelog bad key", Changelog, `[{"config-keys": ["a b"], "description": ["x"], "pr-link": "p"}]`, []string{"/0/config-keys/0: must be a config key or a pattern"}},
+		{"changelog matrix ok", ChangelogMatrix, `{"single_node": {"1k8k": [` + singleNodeEntry + `]}, "multi_node": {"2048_128": [` + multiNodeEntry + `]},
+			"changelog_metadata": {"base_ref": "a", "head_ref": "b", "entries": [{"config-keys": ["a"], "description": ["x"], "pr-link": "p", "evals-only": false}]}}`, nil},
+		{"changelog matrix bad bucket", ChangelogMatrix, `{"single_node": {"2k": [` + singleNodeEntry + `]}, "multi_node": {},
+			"changelog_metadata": {"base_ref": "a", "head_ref": "b", "entries": [{"config-keys": ["a"], "description": ["x"], "pr-link": "p"}]}}`,
+			[]string{"/changelog_metadata/entries/0/evals-only: required key is missing", "/single_node/2k: does not match pattern"}},
 		{"master wildcard key", MasterConfig, `{"dsr1-*": {}}`, []string{`/dsr1-*: the wildcard '*' is not allowed`}},
 	}
 	for _, c := range cases {
@@ -144,8 +203,8 @@ func TestValidate(t *testing.T) {
 func TestMasterConfigConcRules(t *testing.T) {
 	v := mustValidator(t)
 	entry := func(space string, extra string) string {
-		return `{"k": {"image": "i", "model": "m", "model-prefix": "p", "precision": "fp8", "framework": "vllm",
-			"runner": "h200", "multinode": false` + extra + `, "seq-len-configs": [{"isl": 1024, "osl": 1024,
+		return `{"k": {"image": "i", "model": "m", "model-prefix": "p", "precision": "fp8", "framework": "vllm"` + extra + `,
+			"runner": "h200", "multinode": false, "seq-len-configs": [{"isl": 1024, "osl": 1024,
 			"search-space": [` + space + `]}]}}`
 	}
 	cases := []struct {
@@ -153,12 +212,14 @@ func TestMasterConfigConcRules(t *testing.T) {
 	}{
 		{"range ok", entry(`{"tp": 8, "conc-start": 4, "conc-end": 64}`, ""), ""},
 		{"list ok", entry(`{"tp": 8, "conc-list": [1, 3]}`, ""), ""},
-		{"both", entry(`{"tp": 8, "conc-list": [1], "conc-start": 1, "conc-end": 2}`, ""), "/k/seq-len-configs/0/search-space/0: conc-list cannot be combined"},
+		{"both", entry(`{"tp": 8, "conc-list": [1], "conc-start": 1, "conc-end": 2}`, ""), "/k/seq-len-configs/0/search-space/0/conc-start: conc-list cannot be combined"},
 		{"neither", entry(`{"tp": 8}`, ""), "/k/seq-len-configs/0/search-space/0: needs the concurrencies"},
 		{"start only", entry(`{"tp": 8, "conc-start": 4}`, ""), "/k/seq-len-configs/0/search-space/0/conc-end: required when conc-start is given"},
 		{"zero start", entry(`{"tp": 8, "conc-start": 0, "conc-end": 4}`, ""), "/k/seq-len-configs/0/search-space/0/conc-start: must be >= 1, got 0"},
 		{"negative list", entry(`{"tp": 8, "conc-list": [4, -1]}`, ""), "/k/seq-len-configs/0/search-space/0/conc-list/1: must be >= 1, got -1"},
+		{"empty list", entry(`{"tp": 8, "conc-list": [], "conc-start": 1, "conc-end": 2}`, ""), "/k/seq-len-configs/0/search-space/0/conc-list: must not be empty"},
 		{"disagg single node", entry(`{"tp": 8, "conc-list": [4]}`, `, "disagg": true`), "/k/disagg: disagg: true needs multinode: true"},
+		{"plain names", entry(`{"tp": 8, "conc-list": [4]}`, `, "precision": "fp 8"`), "/k/precision: must be a plain name"},
 		{"multinode shape on single node", entry(`{"conc-list": [4], "prefill": {}}`, ""), "/k/seq-len-configs/0/search-space/0/prefill: unknown key"},
 	}
 	for _, c := range cases {
@@ -174,6 +235,73 @@ func TestMasterConfigConcRules(t *testing.T) {
 				t.Fatalf("want %q in error, got %v", c.want, err)
 			}
 		})
+	}
+}
+
+func TestValidateItems(t *testing.T) {
+	v := mustValidator(t)
+	single, err := DecodeJSON([]byte(singleNodeEntry))
+	if err != nil {
+		t.Fatal(err)
+	}
+	multi, err := DecodeJSON([]byte(multiNodeEntry))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad, err := DecodeJSON([]byte(edit(t, singleNodeEntry, func(m map[string]any) { m["tp"] = 0 })))
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := make([]any, 300)
+	for i := range items {
+		items[i] = single
+		if i%3 == 0 {
+			items[i] = multi
+		}
+	}
+	kindOf := func(i int) Kind {
+		if i%3 == 0 {
+			return MatrixEntryMultiNode
+		}
+		return MatrixEntrySingleNode
+	}
+	if err := v.ValidateItems(items, kindOf, 4); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.ValidateItems(nil, func(i int) Kind { return []Kind{}[i] }, 4); err != nil {
+		t.Fatal(err)
+	}
+	items[250], items[7] = bad, bad
+	err = v.ValidateItems(items, kindOf, 3)
+	var se *Error
+	if !errors.As(err, &se) || len(se.Violations) != 2 || se.Violations[0].Pointer != "/7/tp" || se.Violations[1].Pointer != "/250/tp" {
+		t.Fatalf("got %v", err)
+	}
+	// Same verdicts as validating the list as a Matrix.
+	whole := v.Validate(Matrix, items)
+	if !errors.As(whole, &se) || len(se.Violations) != 2 || se.Violations[0].Pointer != "/7/tp" {
+		t.Fatalf("Matrix validation: %v", whole)
+	}
+}
+
+func TestValidatePropertiesMatchesValidate(t *testing.T) {
+	v := mustValidator(t)
+	docs := []string{
+		`{}`,
+		`{"a*": {}, "b": {"image": 1}, "c": {"image": "i", "model": "m", "model-prefix": "p", "precision": "fp8", "framework": "f", "runner": "r", "multinode": false, "seq-len-configs": []}}`,
+	}
+	for _, d := range docs {
+		doc, err := DecodeJSON([]byte(d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		whole := v.Validate(MasterConfig, doc)
+		for _, workers := range []int{1, 2, 5} {
+			split := v.ValidateProperties(MasterConfig, doc.(map[string]any), workers)
+			if (whole == nil) != (split == nil) || (whole != nil && whole.Error() != split.Error()) {
+				t.Errorf("%s with %d workers:\n%v\nvs\n%v", d, workers, split, whole)
+			}
+		}
 	}
 }
 

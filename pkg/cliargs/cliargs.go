@@ -18,6 +18,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/inferencex/inferencex-go/pkg/suggest"
 )
 
 // ErrHelp is returned by Parse when -h or --help was given; the help text
@@ -391,44 +393,26 @@ func (p *Parser) usageErr(format string, args ...any) error {
 // suggest names the closest known flag when a word looks like a typo of
 // one (or an abbreviation, which is not accepted).
 func (p *Parser) suggest(name string) string {
-	best, bestD := "", 4
+	known := make([]string, 0, len(p.byName))
 	for n := range p.byName {
 		if strings.HasPrefix(n, name) && len(name) > 2 {
 			return " (did you mean " + n + "? flags must be spelled in full)"
 		}
-		if d := distance(name, n); d < bestD {
-			best, bestD = n, d
-		}
+		known = append(known, n)
 	}
-	if best != "" {
+	slices.Sort(known)
+	if best := suggest.Closest(name, known, 3); best != "" {
 		return " (did you mean " + best + "?)"
 	}
 	return ""
 }
 
-// distance is the Levenshtein edit distance.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+// Usage is the synopsis, wrapped at 100 columns.
+func (p *Parser) Usage() string {
+	return wrap(p.synopsisLine(), 100, "    ")
 }
 
-// Usage is the one-line synopsis.
-func (p *Parser) Usage() string {
+func (p *Parser) synopsisLine() string {
 	var b strings.Builder
 	b.WriteString("usage: " + p.Prog)
 	for _, f := range p.flags {
@@ -463,7 +447,7 @@ func (f *flagSpec) synopsis() string {
 // Help is the full help text.
 func (p *Parser) Help() string {
 	var b strings.Builder
-	b.WriteString(wrap(p.Usage(), 100, "    "))
+	b.WriteString(p.Usage())
 	b.WriteString("\n")
 	if p.Description != "" {
 		b.WriteString("\n" + p.Description + "\n")

@@ -123,34 +123,44 @@ func encodeStruct(b *bytes.Buffer, v reflect.Value) error {
 	}
 	b.WriteByte('{')
 	first := true
-	t := v.Type()
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		if !f.IsExported() {
-			continue
-		}
-		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "-" && opts == "" {
-			continue
-		}
-		if name == "" {
-			name = f.Name
-		}
-		fv := v.Field(i)
-		if strings.Contains(","+opts+",", ",omitempty,") && isEmpty(fv) {
-			continue
-		}
+	err := eachField(v, func(name string, fv reflect.Value) error {
 		if !first {
 			b.WriteString(", ")
 		}
 		first = false
 		writeString(b, name)
 		b.WriteString(": ")
-		if err := encode(b, fv); err != nil {
+		return encode(b, fv)
+	})
+	b.WriteByte('}')
+	return err
+}
+
+// eachField calls f with the JSON name and value of each field of a struct
+// that encoding/json would write: exported, not tagged "-", not an empty
+// omitempty field; in declaration order.
+func eachField(v reflect.Value, f func(name string, fv reflect.Value) error) error {
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		field := t.Field(i)
+		if !field.IsExported() {
+			continue
+		}
+		name, opts, _ := strings.Cut(field.Tag.Get("json"), ",")
+		if name == "-" && opts == "" {
+			continue
+		}
+		if name == "" {
+			name = field.Name
+		}
+		fv := v.Field(i)
+		if strings.Contains(","+opts+",", ",omitempty,") && isEmpty(fv) {
+			continue
+		}
+		if err := f(name, fv); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 	}
-	b.WriteByte('}')
 	return nil
 }
 

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"math"
 	"os"
+	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -153,4 +155,62 @@ func FuzzFormatFloat(f *testing.F) {
 			t.Fatalf("%v -> %q -> %v (%v)", x, s, back, err)
 		}
 	})
+}
+
+// normalizeNumbers turns json.Number into int64 or float64 the way Value
+// types numbers.
+func normalizeNumbers(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if i, err := x.Int64(); err == nil && !strings.ContainsAny(string(x), ".eE") {
+			return i
+		}
+		f, _ := x.Float64()
+		return f
+	case []any:
+		for i := range x {
+			x[i] = normalizeNumbers(x[i])
+		}
+	case map[string]any:
+		for k := range x {
+			x[k] = normalizeNumbers(x[k])
+		}
+	}
+	return v
+}
+
+func TestValueMatchesMarshal(t *testing.T) {
+	var o Object
+	o.Set("z", []float64{1.5, 2})
+	o.Set("a", map[string]uint8{"k": 7})
+	values := []any{
+		sample{Name: "x", List: []int{1, 2}, Ptr: &inner{3}, Any: map[string]any{"z": 1, "a": 2.5}, Num: "7"},
+		[]any{nil, true, "s", int8(-3), uint64(1 << 63), 1e300},
+		&o,
+		map[string]any{},
+		[]int(nil),
+	}
+	for _, v := range values {
+		data, err := Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.UseNumber()
+		var want any
+		if err := dec.Decode(&want); err != nil {
+			t.Fatal(err)
+		}
+		got, err := Value(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Value keeps json.Number fields as they are; compare numbers by value.
+		if !reflect.DeepEqual(normalizeNumbers(got), normalizeNumbers(want)) {
+			t.Errorf("%T:\n Value   %#v\n decoded %#v", v, got, want)
+		}
+	}
+	if _, err := Value(math.NaN()); err == nil {
+		t.Error("NaN must be an error")
+	}
 }

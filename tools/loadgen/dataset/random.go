@@ -122,6 +122,7 @@ type generator struct {
 	outLens  []int
 	workers  int
 	maxIters int
+	draws    int // committed rounds that drew random ids
 }
 
 func newGenerator(tok Tokenizer, opts RandomOptions) (*generator, error) {
@@ -177,6 +178,9 @@ func (g *generator) run(ctx context.Context) ([]Request, Stats, error) {
 		// The template's tokens, less the one the "a" is assumed to take.
 		g.chatLen = len(ids) - 1
 		inputLen -= g.chatLen
+		if inputLen < 0 {
+			return nil, Stats{}, fmt.Errorf("--random-input-len %d: smaller than the %d tokens the chat template adds", o.InputLen, g.chatLen)
+		}
 	}
 	inLens, err := g.sampleUniform(inputLen, "input")
 	if err != nil {
@@ -284,20 +288,6 @@ func (g *generator) advance(p *prompt) error {
 	return nil
 }
 
-// extend draws the random ids a prompt waits for and decodes the result.
-func (g *generator) extend(p *prompt, rng *legacyRNG) error {
-	extra, err := rng.randInt(0, int64(g.vocab), p.need)
-	if err != nil {
-		return err
-	}
-	for _, e := range extra {
-		p.ids = append(p.ids, int(e))
-	}
-	p.need = 0
-	p.text, err = g.tok.Decode(p.ids)
-	return err
-}
-
 // drawRounds runs the rounds that draw random numbers. They must consume
 // the random stream in prompt order, as the original's single loop does;
 // to still use every core it speculates: a window of waiting prompts
@@ -352,6 +342,7 @@ func (g *generator) drawRounds(ctx context.Context) error {
 		for k := 0; k < n; k++ {
 			*g.prompts[waiting[k]] = tries[k].p
 			*g.rng = tries[k].after
+			g.draws++
 			if tries[k].p.need > 0 {
 				break
 			}
@@ -384,7 +375,10 @@ func (g *generator) finish(p *prompt) error {
 // parallel runs fn(0..n-1) on the generator's workers.
 func (g *generator) parallel(ctx context.Context, n int, fn func(i int) error) error {
 	if n == 0 {
-		return nil
+		return ctx.Err()
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	workers := min(g.workers, n)
 	next := make(chan int)

@@ -28,9 +28,10 @@ type addedVocab struct {
 
 // buildAdded assigns ids the way Hugging Face does when it loads a file:
 // a token already in the model vocab (or added before) keeps that id; any
-// other gets the next id after the model vocab, in file order. The "id" in
-// the file is checked against that.
-func buildAdded(list []addedTokenJSON, m *bpeModel) (*addedVocab, error) {
+// other gets the next id after the model vocab, in file order. An "id" in
+// the file that disagrees gives a warning, as in Hugging Face.
+func buildAdded(list []addedTokenJSON, m *bpeModel) (*addedVocab, []string, error) {
+	var warnings []string
 	av := &addedVocab{
 		byContent: map[string]int32{},
 		byID:      map[int32]*addedToken{},
@@ -46,7 +47,7 @@ func buildAdded(list []addedTokenJSON, m *bpeModel) (*addedVocab, error) {
 	for i, j := range list {
 		path := fmt.Sprintf("added_tokens[%d]", i)
 		if j.Content == nil {
-			return nil, errAt(path+".content", "missing")
+			return nil, nil, errAt(path+".content", "missing")
 		}
 		tok := addedToken{
 			content: *j.Content, singleWord: j.SingleWord, lstrip: j.LStrip, rstrip: j.RStrip,
@@ -68,7 +69,8 @@ func buildAdded(list []addedTokenJSON, m *bpeModel) (*addedVocab, error) {
 			nextID++
 		}
 		if j.ID != nil && *j.ID != int64(id) {
-			return nil, errAt(path+".id", "token %q is listed with id %d but loads as id %d (ids must follow the model vocab in file order)", tok.content, *j.ID, id)
+			// Hugging Face only logs this and keeps the id it assigned.
+			warnings = append(warnings, fmt.Sprintf("%s.id: token %q is listed with id %d but gets id %d (added tokens take the ids after the model vocab, in file order)", path, tok.content, *j.ID, id))
 		}
 		t := tok
 		av.byContent[tok.content] = id
@@ -93,7 +95,7 @@ func buildAdded(list []addedTokenJSON, m *bpeModel) (*addedVocab, error) {
 			av.raw.add(t.content, id, tok)
 		}
 	}
-	return av, nil
+	return av, warnings, nil
 }
 
 // tokenTrie finds added tokens with Aho-Corasick's leftmost-longest

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"sort"
 	"strings"
 )
 
@@ -19,12 +18,12 @@ type bpeModel struct {
 	hasID     []bool
 	size      int // number of vocab entries (Hugging Face's get_vocab_size)
 
-	byteID [256]int32        // id of each single-byte token, -1 if absent
-	raw    map[string]int32  // raw-byte spelling -> id, for ignore_merges
-	merges *mergeTable       // (left id, right id) -> rank and result
-	unk    int32             // -1 when there is no unk_token
-	fuse   bool              // fuse_unk
-	ignore bool              // ignore_merges
+	byteID [256]int32       // id of each single-byte token, -1 if absent
+	raw    map[string]int32 // raw-byte spelling -> id, for ignore_merges
+	merges *mergeTable      // (left id, right id) -> rank and result
+	unk    int32            // -1 when there is no unk_token
+	fuse   bool             // fuse_unk
+	ignore bool             // ignore_merges
 }
 
 type bpeJSON struct {
@@ -447,14 +446,4 @@ func (m *bpeModel) mergeHeap(syms []int32, out []int32, sc *bpeScratch) []int32 
 	}
 	sc.nodes, sc.heap = nodes, h
 	return out
-}
-
-// sortedAddedIDs is a helper for messages: ids in ascending order.
-func sortedAddedIDs(m map[int32]*addedToken) []int32 {
-	ids := make([]int32, 0, len(m))
-	for id := range m {
-		ids = append(ids, id)
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	return ids
 }

@@ -119,6 +119,9 @@ func jsonError(file string, data []byte, err error) error {
 	switch {
 	case errors.As(err, &se):
 		line, col := lineCol(data, se.Offset)
+		if se.Offset >= int64(len(bytes.TrimRight(data, " \t\r\n"))) {
+			return fmt.Errorf("%s:%d:%d: invalid JSON: the file ends early (truncated?)", file, line, col)
+		}
 		return fmt.Errorf("%s:%d:%d: invalid JSON: %v", file, line, col, se)
 	case errors.As(err, &te):
 		line, col := lineCol(data, te.Offset)
@@ -127,13 +130,9 @@ func jsonError(file string, data []byte, err error) error {
 			field = "(top level)"
 		}
 		return fmt.Errorf("%s:%d:%d: %s: expected %s, found JSON %s", file, line, col, field, te.Type, te.Value)
-	case errors.Is(err, errTruncated) || err.Error() == "unexpected end of JSON input":
-		return fmt.Errorf("%s: invalid JSON: the file ends early (truncated?)", file)
 	}
 	return fmt.Errorf("%s: %w", file, err)
 }
-
-var errTruncated = errors.New("unexpected end of JSON input")
 
 func lineCol(data []byte, off int64) (int, int) {
 	if off > int64(len(data)) {
@@ -246,7 +245,7 @@ func build(f *fileJSON) (*Tokenizer, error) {
 	if t.post, err = buildPostProcessor(f.PostProcessor, "post_processor"); err != nil {
 		return nil, err
 	}
-	if t.added, err = buildAdded(f.AddedTokens, t.model); err != nil {
+	if t.added, t.warnings, err = buildAdded(f.AddedTokens, t.model); err != nil {
 		return nil, err
 	}
 	t.buildDecodeTable()

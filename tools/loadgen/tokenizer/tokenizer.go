@@ -26,13 +26,14 @@ import (
 
 // Tokenizer is a loaded tokenizer.
 type Tokenizer struct {
-	model   *bpeModel
-	added   *addedVocab
-	pre     *preTokenizer
-	post    postProcessor
-	decoder decoderKind
-	cfg     Config
-	dir     string
+	model    *bpeModel
+	added    *addedVocab
+	pre      *preTokenizer
+	post     postProcessor
+	decoder  decoderKind
+	cfg      Config
+	dir      string
+	warnings []string
 
 	// decode table: the decoder's bytes for each id.
 	decOff  []uint32 // decOff[id]..decOff[id+1] in decData; len = maxID+2
@@ -76,6 +77,10 @@ func (t *Tokenizer) VocabSizeWithAdded() int {
 
 // Config returns what tokenizer_config.json said (zero if there was none).
 func (t *Tokenizer) Config() Config { return t.cfg }
+
+// Warnings lists what loading noticed but, like Hugging Face, accepted
+// (e.g. an added token whose listed id is not the id it gets).
+func (t *Tokenizer) Warnings() []string { return t.warnings }
 
 // Dir is the directory the tokenizer was loaded from ("" for Parse).
 func (t *Tokenizer) Dir() string { return t.dir }

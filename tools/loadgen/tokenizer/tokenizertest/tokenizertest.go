@@ -222,7 +222,12 @@ func (o *Oracle) load(m Model) {
 	if o.loaded[m] {
 		return
 	}
-	file := filepath.Join(ModelDir(o.t, m), "tokenizer.json")
+	o.LoadFile(m, filepath.Join(ModelDir(o.t, m), "tokenizer.json"))
+}
+
+// LoadFile loads a tokenizer.json into the reference under the name m.
+func (o *Oracle) LoadFile(m Model, file string) {
+	o.t.Helper()
 	var r struct{}
 	if err := o.call(map[string]any{"op": "load", "name": string(m), "file": file}, &r); err != nil {
 		o.t.Fatal(err)

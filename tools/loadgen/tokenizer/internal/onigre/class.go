@@ -13,6 +13,7 @@ import (
 type Class struct {
 	bmp    [0x10000 / 64]uint64
 	astral []unicode.Range32
+	ranges []unicode.Range32 // all of it, sorted (for compile-time analysis)
 }
 
 // Contains reports whether r is in the class.
@@ -71,11 +72,11 @@ func (b *classBuilder) build(neg, fold bool) *Class {
 	if neg {
 		rs = negate(rs)
 	}
-	c := &Class{}
+	c := &Class{ranges: rs}
 	for _, r := range rs {
 		lo, hi := r.Lo, r.Hi
-		for x := lo; x <= hi && x < 0x10000; x++ {
-			c.bmp[x>>6] |= 1 << (x & 63)
+		if lo < 0x10000 {
+			setBits(&c.bmp, lo, min(hi, 0xFFFF))
 		}
 		if hi >= 0x10000 {
 			if lo < 0x10000 {
@@ -85,6 +86,22 @@ func (b *classBuilder) build(neg, fold bool) *Class {
 		}
 	}
 	return c
+}
+
+// setBits sets bits lo..hi (inclusive) of the bitmap, a word at a time.
+func setBits(bm *[0x10000 / 64]uint64, lo, hi uint32) {
+	for lo <= hi {
+		w, b := lo>>6, lo&63
+		n := min(64-b, hi-lo+1)
+		var mask uint64
+		if n == 64 {
+			mask = ^uint64(0)
+		} else {
+			mask = (uint64(1)<<n - 1) << b
+		}
+		bm[w] |= mask
+		lo += n
+	}
 }
 
 // normalize sorts ranges (all with stride 1) and merges overlaps.

@@ -641,22 +641,5 @@ func firstSet(a *ast) first {
 	return first{any: true, nullable: true}
 }
 
-// classRanges recovers a class's ranges (used only at compile time).
-func classRanges(c *Class) []unicode.Range32 {
-	var out []unicode.Range32
-	in := false
-	var lo uint32
-	for x := uint32(0); x < 0x10000; x++ {
-		has := c.bmp[x>>6]&(1<<(x&63)) != 0
-		if has && !in {
-			lo, in = x, true
-		} else if !has && in {
-			out = append(out, unicode.Range32{Lo: lo, Hi: x - 1, Stride: 1})
-			in = false
-		}
-	}
-	if in {
-		out = append(out, unicode.Range32{Lo: lo, Hi: 0xFFFF, Stride: 1})
-	}
-	return append(out, c.astral...)
-}
+// classRanges returns a class's ranges (used only at compile time).
+func classRanges(c *Class) []unicode.Range32 { return c.ranges }

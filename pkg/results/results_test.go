@@ -1,0 +1,190 @@
+package results
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/inferencex/inferencex-go/schemas"
+)
+
+// TestRoundTripLikePython checks DecodeOrdered + MarshalIndent against
+// Python's json.dumps(json.loads(x), indent=2) (testdata/roundtrip.json,
+// from scripts/gen-results-golden.py).
+func TestRoundTripLikePython(t *testing.T) {
+	data, err := os.ReadFile("testdata/roundtrip.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases [][2]string
+	if err := json.Unmarshal(data, &cases); err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) < 5 {
+		t.Fatalf("only %d cases", len(cases))
+	}
+	for _, c := range cases {
+		doc, err := DecodeOrdered([]byte(c[0]))
+		if err != nil {
+			t.Errorf("%s: %v", c[0], err)
+			continue
+		}
+		got, err := MarshalIndent(doc)
+		if err != nil {
+			t.Errorf("%s: %v", c[0], err)
+			continue
+		}
+		if string(got) != c[1] {
+			t.Errorf("%s:\ngot  %s\nwant %s", c[0], got, c[1])
+		}
+	}
+}
+
+func TestDecodeOrderedErrors(t *testing.T) {
+	cases := map[string]string{
+		"{\"a\": 1,\n":       "invalid JSON at line 2, column 1: unexpected end of JSON input",
+		"{\"a\": 1} {}":      "more than one value",
+		"{\"a\": 1e999}":     "out of range",
+		"":                   "invalid JSON",
+		"{\"a\":\n  tru}":    "line 2, column 6",
+		"[1, 2,]":            "invalid character ']'",
+		"{\"a\": NaN}":       "invalid character 'N'",
+		"\"unterminated":     "unexpected end",
+		"{\"a\": [1, 2}":     "invalid character '}'",
+		"{1: 2}":             "invalid character '1'",
+		"   ":                "invalid JSON",
+		"{\"x\": \"\\q\"}":   "invalid character 'q'",
+		"nul":                "invalid JSON",
+		"{\"k\": 1,, \"j\"}": "invalid character ','",
+	}
+	for in, want := range cases {
+		_, err := DecodeOrdered([]byte(in))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: error %v, want it to contain %q", in, err, want)
+		}
+	}
+}
+
+func TestFindJSONOrder(t *testing.T) {
+	dir := t.TempDir()
+	for _, p := range []string{"a-b/x.json", "a/z.json", "a/y/w.json", "b.json", ".hidden.json", "c.txt", "a/dir.json/inner.json"} {
+		full := filepath.Join(dir, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte("{}"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(filepath.Join(dir, "b.json"), filepath.Join(dir, "link.json")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := FindJSON(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range got {
+		got[i], _ = filepath.Rel(dir, got[i])
+	}
+	// Python: sorted(Path(dir).rglob("*.json")), files only.
+	want := []string{".hidden.json", "a/dir.json/inner.json", "a/y/w.json", "a/z.json", "a-b/x.json", "b.json", "link.json"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v\nwant %v", got, want)
+	}
+	if _, err := FindJSON(filepath.Join(dir, "missing")); err == nil || !strings.Contains(err.Error(), "no such file or directory") {
+		t.Errorf("missing dir: %v", err)
+	}
+	if _, err := FindJSON(filepath.Join(dir, "b.json")); err == nil || !strings.Contains(err.Error(), "not a directory") {
+		t.Errorf("file as dir: %v", err)
+	}
+}
+
+const single = `{"hw": "h200", "conc": 4, "image": "img:1", "model": "openai/gpt-oss-120b",
+ "infmax_model_prefix": "gptoss", "framework": "vllm", "precision": "fp4", "spec_decoding": "none", "disagg": false,
+ "isl": 1024, "osl": 8192, "is_multinode": false, "tp": 8, "ep": 1, "dp_attention": "false", "tput_per_gpu": 819.2,
+ "output_tput_per_gpu": 409.6, "input_tput_per_gpu": 409.6, "median_ttft": 0.0701, "median_tpot": 0.01,
+ "median_intvty": 100.0, "median_e2el": 1.2}`
+
+func TestLoadDirAndDuplicates(t *testing.T) {
+	v, err := schemas.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	files := map[string]string{
+		"job1/agg_a.json": single,
+		"job2/agg_b.json": strings.Replace(single, `"image": "img:1"`, `"image": "img:2"`, 1),
+		"job3/agg_c.json": strings.Replace(single, `"conc": 4`, `"conc": 8`, 1),
+		"job4/bad.json":   `{"is_multinode": false}`,
+		"job5/trunc.json": `{"is_multinode"`,
+		"other/eval.json": `{"results": {}}`,
+	}
+	for p, c := range files {
+		full := filepath.Join(dir, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	found, problems, skipped, err := LoadDir(v, dir, IsProcessedCandidate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) != 3 || skipped != 1 || len(problems) != 2 {
+		t.Fatalf("found %d, skipped %d, problems %v", len(found), skipped, problems)
+	}
+	if !strings.Contains(problems[0].String(), "job4/bad.json") || !strings.Contains(problems[0].Err.Error(), "/hw: required key is missing") {
+		t.Errorf("problem 0: %v", problems[0])
+	}
+	dups := Duplicates(found)
+	if len(dups) != 1 || len(dups[0]) != 2 {
+		t.Fatalf("duplicates %v", dups)
+	}
+	if got := found[0].Label(); got != "gptoss h200 vllm fp4 1k8k tp8 ep1 dpa=false conc=4" {
+		t.Errorf("label %q", got)
+	}
+	if found[0].Identity() == found[2].Identity() {
+		t.Error("different conc, same identity")
+	}
+}
+
+func TestSeqName(t *testing.T) {
+	for _, c := range []struct {
+		isl, osl int64
+		want     string
+	}{{1024, 1024, "1k1k"}, {1024, 8192, "1k8k"}, {8192, 1024, "8k1k"}, {2048, 128, "2048_128"}} {
+		if got := SeqName(c.isl, c.osl); got != c.want {
+			t.Errorf("SeqName(%d, %d) = %s, want %s", c.isl, c.osl, got, c.want)
+		}
+	}
+}
+
+func FuzzDecodeOrdered(f *testing.F) {
+	f.Add([]byte(`{"a": [1, 2.5, "x", null, true], "b": {"c": -0}}`))
+	f.Add([]byte(`[1e400]`))
+	f.Add([]byte(`{"a": 1, "a": 2}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		doc, err := DecodeOrdered(data)
+		if err != nil {
+			return
+		}
+		out, err := MarshalIndent(doc)
+		if err != nil {
+			t.Fatalf("decoded but cannot encode: %v", err)
+		}
+		// What we write reads back to the same thing.
+		again, err := DecodeOrdered(out)
+		if err != nil {
+			t.Fatalf("output does not decode: %v\n%s", err, out)
+		}
+		out2, err := MarshalIndent(again)
+		if err != nil || string(out2) != string(out) {
+			t.Fatalf("not stable:\n%s\n%s", out, out2)
+		}
+	})
+}

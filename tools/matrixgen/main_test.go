@@ -1,0 +1,338 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files of TestCLI")
+
+const (
+	configs  = "../../.github/configs"
+	testdata = "testdata/configs"
+)
+
+// runCLI runs matrixgen in-process.
+func runCLI(t testing.TB, env map[string]string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(args, &out, &errb, func(k string) string { return env[k] })
+	return out.String(), errb.String(), code
+}
+
+// decode reads a JSON matrix keeping numbers exact.
+func decode(t *testing.T, data []byte) []any {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v []any
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("invalid JSON: %v\n%.400s", err, data)
+	}
+	return v
+}
+
+type compatCase struct {
+	name string
+	args []string
+}
+
+func compatCases(t *testing.T) []compatCase {
+	t.Helper()
+	f, err := os.Open("testdata/compat/cases.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []compatCase
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		fields := strings.Fields(line)
+		args := fields[1:]
+		hasRunner := false
+		for i, a := range args {
+			a = strings.ReplaceAll(a, "{configs}", configs)
+			args[i] = strings.ReplaceAll(a, "{testdata}", testdata)
+			hasRunner = hasRunner || a == "--runner-config"
+		}
+		if !hasRunner {
+			args = append(args, "--runner-config", configs+"/runners.yaml")
+		}
+		out = append(out, compatCase{fields[0], args})
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(out) < 40 {
+		t.Fatalf("only %d compat cases", len(out))
+	}
+	return out
+}
+
+// TestCompat requires matrixgen to print what the original
+// generate_sweep_configs.py printed (scripts/gen-matrixgen-compat.py): the
+// same entries in the same order with the same values.
+func TestCompat(t *testing.T) {
+	for _, c := range compatCases(t) {
+		t.Run(c.name, func(t *testing.T) {
+			want, err := os.ReadFile(filepath.Join("testdata/compat", c.name+".json"))
+			if err != nil {
+				t.Fatalf("%v (run scripts/gen-matrixgen-compat.py)", err)
+			}
+			stdout, stderr, code := runCLI(t, nil, c.args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			got, exp := decode(t, []byte(stdout)), decode(t, want)
+			if len(got) != len(exp) {
+				t.Fatalf("%d entries, the original has %d", len(got), len(exp))
+			}
+			for i := range got {
+				if !reflect.DeepEqual(got[i], exp[i]) {
+					t.Fatalf("entry %d differs:\n got  %v\n want %v", i, got[i], exp[i])
+				}
+			}
+		})
+	}
+}
+
+// TestCompatBytes checks that, where the original's key order is the one
+// matrixgen writes, the output is byte for byte the original's.
+func TestCompatBytes(t *testing.T) {
+	for _, name := range []string{"full-single", "full-single-run-evals", "full-node-filter", "tc-one", "tc-several", "full-no-match"} {
+		t.Run(name, func(t *testing.T) {
+			var args []string
+			for _, c := range compatCases(t) {
+				if c.name == name {
+					args = c.args
+				}
+			}
+			want, err := os.ReadFile(filepath.Join("testdata/compat", name+".json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			stdout, stderr, code := runCLI(t, nil, args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			if stdout != string(want) {
+				t.Fatalf("output differs from the original's bytes\n got: %.300s\nwant: %.300s", stdout, want)
+			}
+		})
+	}
+}
+
+type cliCase struct {
+	name string
+	args []string
+	env  map[string]string
+}
+
+// cliCases are the command lines whose whole result (exit status, stdout,
+// stderr) is kept in testdata/golden/<name>.txt.
+var cliCases = []cliCase{
+	{"help-top", []string{"-h"}, nil},
+	{"help-full-sweep", []string{"full-sweep", "-h"}, nil},
+	{"help-runner-model-sweep", []string{"runner-model-sweep", "--help"}, nil},
+	{"help-test-config", []string{"test-config", "-h"}, nil},
+	{"no-command", nil, nil},
+	{"unknown-command", []string{"sweep-all"}, nil},
+	{"missing-config-files", []string{"full-sweep", "--single-node"}, nil},
+	{"missing-node-type", []string{"full-sweep", "--config-files", configs + "/nvidia-master.yaml"}, nil},
+	{"both-node-types", []string{"full-sweep", "--config-files", configs + "/nvidia-master.yaml", "--single-node", "--multi-node"}, nil},
+	{"both-eval-modes", []string{"test-config", "--config-files", configs + "/nvidia-master.yaml", "--config-keys", "x", "--run-evals", "--evals-only"}, nil},
+	{"flag-typo", []string{"full-sweep", "--config-files", configs + "/nvidia-master.yaml", "--single-node", "--max-concurrency", "4"}, nil},
+	{"flag-abbreviated", []string{"full-sweep", "--config", configs + "/nvidia-master.yaml", "--single-node"}, nil},
+	{"bad-seq-len", []string{"full-sweep", "--config-files", configs + "/nvidia-master.yaml", "--single-node", "--seq-lens", "2k2k"}, nil},
+	{"bad-int", []string{"full-sweep", "--config-files", configs + "/nvidia-master.yaml", "--single-node", "--max-conc", "lots"}, nil},
+	// Bugs of the original, fixed: each of these looped forever, or was
+	// silently accepted, or crashed.
+	{"step-size-1", []string{"full-sweep", "--config-files", configs + "/nvidia-master.yaml", "--runner-config", configs + "/runners.yaml", "--single-node", "--step-size", "1"}, nil},
+	{"min-conc-zero", []string{"full-sweep", "--config-files", configs + "/nvidia-master.yaml", "--runner-config", configs + "/runners.yaml", "--single-node", "--min-conc", "0"}, nil},
+	{"max-tp-negative", []string{"full-sweep", "--config-files", configs + "/nvidia-master.yaml", "--runner-config", configs + "/runners.yaml", "--single-node", "--max-tp", "-1"}, nil},
+	{"min-conc-above-max", []string{"full-sweep", "--config-files", configs + "/nvidia-master.yaml", "--runner-config", configs + "/runners.yaml", "--single-node", "--min-conc", "64", "--max-conc", "8"}, nil},
+	{"conc-start-zero", []string{"full-sweep", "--config-files", testdata + "/conc-start-zero.yaml", "--runner-config", configs + "/runners.yaml", "--single-node"}, nil},
+	{"disagg-single-node", []string{"full-sweep", "--config-files", testdata + "/disagg-single.yaml", "--runner-config", configs + "/runners.yaml", "--single-node"}, nil},
+	{"conc-list-single-node", []string{"full-sweep", "--config-files", testdata + "/conc-list-single.yaml", "--runner-config", configs + "/runners.yaml", "--single-node", "--run-evals"}, nil},
+	{"conc-list-single-node-min-max", []string{"full-sweep", "--config-files", testdata + "/conc-list-single.yaml", "--runner-config", configs + "/runners.yaml", "--single-node", "--min-conc", "4", "--max-conc", "50"}, nil},
+	{"conc-list-single-node-max-below", []string{"full-sweep", "--config-files", testdata + "/conc-list-single.yaml", "--runner-config", configs + "/runners.yaml", "--single-node", "--min-conc", "3", "--max-conc", "2"}, nil},
+	{"test-config-node-filter", []string{"test-config", "--config-files", configs + "/nvidia-master.yaml", "--runner-config", configs + "/runners.yaml", "--config-keys", "gptoss-fp4-h100-vllm", "--runner-node-filter", "cr", "--conc", "4", "64"}, nil},
+	{"test-config-node-filter-multi", []string{"test-config", "--config-files", configs + "/nvidia-master.yaml", "--runner-config", configs + "/runners.yaml", "--config-keys", "dsr1-fp8-h200-dynamo-trt", "--runner-node-filter", "dgxc", "--conc", "6"}, nil},
+	{"test-config-node-filter-no-match", []string{"test-config", "--config-files", configs + "/nvidia-master.yaml", "--runner-config", configs + "/runners.yaml", "--config-keys", "gptoss-fp4-h100-vllm", "gptoss-fp4-h200-vllm", "--runner-node-filter", "cr"}, nil},
+	{"test-config-repeated-key", []string{"test-config", "--config-files", configs + "/nvidia-master.yaml", "--runner-config", configs + "/runners.yaml", "--config-keys", "gptoss-fp4-h100-vllm", "gptoss-fp4-h100-vllm", "--conc", "64"}, nil},
+	{"runner-model-sweep-range-lowest", []string{"runner-model-sweep", "--config-files", testdata + "/multinode-range-lowest.yaml", "--runner-config", testdata + "/small-runners.yaml", "--runner-type", "gb200", "--multi-node"}, nil},
+	// Other rejected input.
+	{"unknown-runner-type", []string{"full-sweep", "--config-files", configs + "/nvidia-master.yaml", "--runner-config", configs + "/runners.yaml", "--single-node", "--runner-type", "h200", "h300", "b400"}, nil},
+	{"rms-unknown-runner-type", []string{"runner-model-sweep", "--config-files", configs + "/nvidia-master.yaml", "--runner-config", configs + "/runners.yaml", "--runner-type", "h300", "--single-node"}, nil},
+	{"rms-node-filter-no-match", []string{"runner-model-sweep", "--config-files", configs + "/nvidia-master.yaml", "--runner-config", configs + "/runners.yaml", "--runner-type", "h200", "--single-node", "--runner-node-filter", "amd"}, nil},
+	{"rms-conc-zero", []string{"runner-model-sweep", "--config-files", configs + "/nvidia-master.yaml", "--runner-config", configs + "/runners.yaml", "--runner-type", "h200", "--single-node", "--conc", "0"}, nil},
+	{"test-config-unknown-key", []string{"test-config", "--config-files", testdata + "/small.yaml", "--runner-config", testdata + "/small-runners.yaml", "--config-keys", "tiny-fp8-h200-vllm", "dsr1-fp8-h200-sglang"}, nil},
+	{"test-config-conc-zero", []string{"test-config", "--config-files", testdata + "/small.yaml", "--runner-config", testdata + "/small-runners.yaml", "--config-keys", "tiny-fp8-h200-vllm", "--conc", "0"}, nil},
+	{"conc-end-before-start", []string{"full-sweep", "--config-files", testdata + "/end-before-start.yaml", "--runner-config", configs + "/runners.yaml", "--single-node"}, nil},
+	{"bad-types", []string{"full-sweep", "--config-files", testdata + "/bad-types.yaml", "--runner-config", configs + "/runners.yaml", "--single-node"}, nil},
+	{"wildcard-key", []string{"test-config", "--config-files", testdata + "/wildcard-key.yaml", "--runner-config", configs + "/runners.yaml", "--config-keys", "x"}, nil},
+	{"duplicate-across-files", []string{"full-sweep", "--config-files", configs + "/nvidia-master.yaml", testdata + "/duplicate-of-nvidia.yaml", "--runner-config", configs + "/runners.yaml", "--single-node"}, nil},
+	{"yaml-syntax", []string{"full-sweep", "--config-files", testdata + "/yaml-syntax.yaml", "--runner-config", configs + "/runners.yaml", "--single-node"}, nil},
+	{"duplicate-key", []string{"full-sweep", "--config-files", testdata + "/duplicate-key.yaml", "--runner-config", configs + "/runners.yaml", "--single-node"}, nil},
+	{"unknown-runner-in-config", []string{"full-sweep", "--config-files", testdata + "/unknown-runner.yaml", "--runner-config", configs + "/runners.yaml", "--single-node"}, nil},
+	{"missing-file", []string{"full-sweep", "--config-files", testdata + "/nope.yaml", configs + "/amd-master.yaml", "--runner-config", configs + "/runners.yaml", "--single-node"}, nil},
+	{"missing-runner-config", []string{"full-sweep", "--config-files", configs + "/amd-master.yaml", "--runner-config", testdata + "/no-runners.yaml", "--single-node"}, nil},
+	{"bad-runners", []string{"full-sweep", "--config-files", configs + "/amd-master.yaml", "--runner-config", testdata + "/bad-runners.yaml", "--single-node"}, nil},
+	{"annotations-in-workflow", []string{"full-sweep", "--config-files", testdata + "/end-before-start.yaml", "--runner-config", configs + "/runners.yaml", "--single-node"}, map[string]string{"GITHUB_ACTIONS": "true"}},
+	{"github-output-unset", []string{"test-config", "--config-files", testdata + "/small.yaml", "--runner-config", testdata + "/small-runners.yaml", "--config-keys", "wee-fp8-mi300x-sglang", "--github-output", "matrix"}, nil},
+}
+
+func TestCLI(t *testing.T) {
+	for _, c := range cliCases {
+		t.Run(c.name, func(t *testing.T) {
+			stdout, stderr, code := runCLI(t, c.env, c.args...)
+			var b strings.Builder
+			fmt.Fprintf(&b, "$ matrixgen %s\nexit status %d\n-- stdout --\n%s-- stderr --\n%s", strings.Join(c.args, " "), code, stdout, stderr)
+			path := filepath.Join("testdata/golden", c.name+".txt")
+			if *update {
+				if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test -update)", err)
+			}
+			if b.String() != string(want) {
+				t.Errorf("output differs from %s (go test -update rewrites it):\n%s", path, b.String())
+			}
+			// Whatever the case, a failure prints nothing on stdout and a
+			// success prints a valid matrix.
+			if code != 0 && stdout != "" && !strings.Contains(c.name, "help") {
+				t.Errorf("exit %d with output on stdout", code)
+			}
+			if code == 0 && !strings.HasPrefix(c.name, "help") {
+				decode(t, []byte(stdout))
+			}
+		})
+	}
+}
+
+func TestGitHubOutput(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "github_output")
+	env := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": out}
+	stdout, stderr, code := runCLI(t, env, "test-config", "--config-files", testdata+"/small.yaml",
+		"--runner-config", testdata+"/small-runners.yaml", "--config-keys", "wee-fp8-mi300x-sglang", "--github-output", "search-space-config")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "search-space-config<<") {
+		t.Fatalf("unexpected GITHUB_OUTPUT:\n%s", data)
+	}
+	delim := strings.TrimPrefix(lines[0], "search-space-config<<")
+	if lines[2] != delim || lines[1]+"\n" != stdout {
+		t.Fatalf("GITHUB_OUTPUT does not hold the printed matrix:\n%s", data)
+	}
+}
+
+// TestBinary runs the built binary: exit statuses and streams as a
+// workflow sees them.
+func TestBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "matrixgen")
+	if runtime.GOOS == "windows" {
+		bin += ".exe"
+	}
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cases := []struct {
+		args     []string
+		code     int
+		inStdout string
+		inStderr string
+	}{
+		{[]string{"test-config", "--config-files", configs + "/nvidia-master.yaml", "--runner-config", configs + "/runners.yaml", "--config-keys", "gptoss-fp4-h100-vllm", "--conc", "4"}, 0, `"runner": "h100"`, ""},
+		{[]string{"full-sweep", "--config-files", testdata + "/end-before-start.yaml", "--runner-config", configs + "/runners.yaml", "--single-node"}, 2, "", "end-before-start.yaml:17:17: dsr1-fp8-h200-sglang.seq-len-configs[0].search-space[2].conc-end: must be >= conc-start (64)"},
+		{[]string{"full-sweep", "--single-node"}, 2, "", "the following arguments are required: --config-files"},
+		{[]string{"-h"}, 0, "usage: matrixgen", ""},
+	}
+	for _, c := range cases {
+		cmd := exec.Command(bin, c.args...)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if code != c.code || !strings.Contains(stdout.String(), c.inStdout) || !strings.Contains(stderr.String(), c.inStderr) {
+			t.Errorf("%v: exit %d\nstdout: %.300s\nstderr: %s", c.args, code, stdout.String(), stderr.String())
+		}
+	}
+}
+
+// TestEveryConfigKeyGenerates runs test-config on each key of the real
+// master configs: every recipe must validate and expand into jobs.
+func TestEveryConfigKeyGenerates(t *testing.T) {
+	var keys []string
+	for _, name := range []string{"nvidia-master.yaml", "amd-master.yaml"} {
+		data, err := os.ReadFile(filepath.Join(configs, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if line != "" && line[0] != ' ' && line[0] != '#' && line[0] != '-' && strings.HasSuffix(line, ":") {
+				keys = append(keys, strings.TrimSuffix(line, ":"))
+			}
+		}
+	}
+	if len(keys) < 35 {
+		t.Fatalf("found only %d keys", len(keys))
+	}
+	for _, key := range keys {
+		stdout, stderr, code := runCLI(t, nil, "test-config", "--config-files", configs+"/nvidia-master.yaml", configs+"/amd-master.yaml",
+			"--runner-config", configs+"/runners.yaml", "--config-keys", key)
+		if code != 0 {
+			t.Errorf("%s: exit %d: %s", key, code, stderr)
+			continue
+		}
+		if n := len(decode(t, []byte(stdout))); n == 0 {
+			t.Errorf("%s: no jobs", key)
+		}
+	}
+}
+
+// BenchmarkFullSweep is the whole of `matrixgen full-sweep` over both
+// master configs, single-node: load, validate, expand, validate, encode.
+func BenchmarkFullSweep(b *testing.B) {
+	args := []string{"full-sweep", "--config-files", configs + "/nvidia-master.yaml", configs + "/amd-master.yaml",
+		"--runner-config", configs + "/runners.yaml", "--single-node"}
+	b.ReportAllocs()
+	for b.Loop() {
+		var out, errb bytes.Buffer
+		if code := run(args, &out, &errb, func(string) string { return "" }); code != 0 {
+			b.Fatal(errb.String())
+		}
+	}
+}
