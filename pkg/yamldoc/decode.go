@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/inferencex/inferencex-go/pkg/diag"
+	"gopkg.in/yaml.v3"
 )
 
 // Decode stores the value at ptr into out, a non-nil pointer. Struct fields
@@ -23,7 +24,8 @@ func (d *Doc) Decode(ptr string, out any) error {
 	if !ok {
 		return diag.List{d.Diag(ptr, "required value is missing")}
 	}
-	return d.decode(val, ptr, rv.Elem())
+	n, _, _ := d.walk(ptr)
+	return d.decode(val, n, ptr, rv.Elem())
 }
 
 // Lookup returns the generic value at ptr.
@@ -54,7 +56,12 @@ func (d *Doc) Lookup(ptr string) (any, bool) {
 	return node, true
 }
 
-func (d *Doc) decode(val any, ptr string, dst reflect.Value) error {
+// decode stores val, read from node n (nil for a document built in
+// memory), at ptr into dst.
+func (d *Doc) decode(val any, n *yaml.Node, ptr string, dst reflect.Value) error {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
 	fail := func(want string) error {
 		return diag.List{d.Diag(ptr, "expected %s, got %s", want, describeValue(val))}
 	}
@@ -64,7 +71,7 @@ func (d *Doc) decode(val any, ptr string, dst reflect.Value) error {
 			return nil
 		}
 		p := reflect.New(dst.Type().Elem())
-		if err := d.decode(val, ptr, p.Elem()); err != nil {
+		if err := d.decode(val, n, ptr, p.Elem()); err != nil {
 			return err
 		}
 		dst.Set(p)
@@ -113,7 +120,11 @@ func (d *Doc) decode(val any, ptr string, dst reflect.Value) error {
 		}
 		s := reflect.MakeSlice(dst.Type(), len(items), len(items))
 		for i, item := range items {
-			if err := d.decode(item, ptr+"/"+strconv.Itoa(i), s.Index(i)); err != nil {
+			var child *yaml.Node
+			if n != nil && n.Kind == yaml.SequenceNode && i < len(n.Content) {
+				child = n.Content[i]
+			}
+			if err := d.decode(item, child, ptr+"/"+strconv.Itoa(i), s.Index(i)); err != nil {
 				return err
 			}
 		}
@@ -124,9 +135,10 @@ func (d *Doc) decode(val any, ptr string, dst reflect.Value) error {
 			return fail("a mapping")
 		}
 		out := reflect.MakeMapWithSize(dst.Type(), len(m))
-		for _, k := range d.orderedKeys(ptr, m) {
+		keys, nodes := orderedKeys(n, m)
+		for _, k := range keys {
 			ev := reflect.New(dst.Type().Elem()).Elem()
-			if err := d.decode(m[k], diag.AppendToken(ptr, k), ev); err != nil {
+			if err := d.decode(m[k], nodes[k], diag.AppendToken(ptr, k), ev); err != nil {
 				return err
 			}
 			out.SetMapIndex(reflect.ValueOf(k).Convert(dst.Type().Key()), ev)
@@ -138,13 +150,14 @@ func (d *Doc) decode(val any, ptr string, dst reflect.Value) error {
 			return fail("a mapping")
 		}
 		fields := structFields(dst.Type())
-		for _, k := range d.orderedKeys(ptr, m) {
+		keys, nodes := orderedKeys(n, m)
+		for _, k := range keys {
 			idx, ok := fields[k]
 			child := diag.AppendToken(ptr, k)
 			if !ok {
 				return diag.List{d.KeyDiag(child, "unknown key")}
 			}
-			if err := d.decode(m[k], child, dst.Field(idx)); err != nil {
+			if err := d.decode(m[k], nodes[k], child, dst.Field(idx)); err != nil {
 				return err
 			}
 		}
@@ -154,18 +167,25 @@ func (d *Doc) decode(val any, ptr string, dst reflect.Value) error {
 	return nil
 }
 
-// orderedKeys returns a mapping's keys in file order (sorted when the order
-// is unknown, as for a document built in memory).
-func (d *Doc) orderedKeys(ptr string, m map[string]any) []string {
-	if keys, ok := d.order[ptr]; ok && len(keys) == len(m) {
-		return keys
+// orderedKeys returns a mapping's keys in file order with their value
+// nodes, or sorted when there is no node (a document built in memory).
+func orderedKeys(n *yaml.Node, m map[string]any) ([]string, map[string]*yaml.Node) {
+	if n != nil && n.Kind == yaml.MappingNode {
+		if pairs, err := (&converter{}).pairs(n, 0); err == nil && len(pairs) == len(m) {
+			keys := make([]string, len(pairs))
+			nodes := make(map[string]*yaml.Node, len(pairs))
+			for i, p := range pairs {
+				keys[i], nodes[p[0].Value] = p[0].Value, p[1]
+			}
+			return keys, nodes
+		}
 	}
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	return keys
+	return keys, nil
 }
 
 func structFields(t reflect.Type) map[string]int {

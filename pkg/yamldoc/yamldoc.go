@@ -25,14 +25,13 @@ import (
 // Pos is a 1-based line and column.
 type Pos struct{ Line, Col int }
 
-// Doc is one decoded YAML document.
+// Doc is one decoded YAML document. Positions are looked up in the parsed
+// node tree when asked for (they are needed for messages only).
 type Doc struct {
 	File string
 	Root any
 
-	values map[string]Pos      // JSON pointer -> position of the value
-	keys   map[string]Pos      // JSON pointer -> position of the key naming it
-	order  map[string][]string // object pointer -> keys in file order
+	node *yaml.Node // the document node; nil for an empty file
 }
 
 // Limits against hostile input (alias bombs, deep nesting).
@@ -44,7 +43,7 @@ const (
 // Parse decodes data, the contents of file. The error, if any, is a
 // diag.List.
 func Parse(file string, data []byte) (*Doc, error) {
-	d := &Doc{File: file, values: map[string]Pos{}, keys: map[string]Pos{}, order: map[string][]string{}}
+	d := &Doc{File: file}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var root yaml.Node
 	if err := dec.Decode(&root); err != nil {
@@ -60,12 +59,12 @@ func Parse(file string, data []byte) (*Doc, error) {
 	} else if !errors.Is(err, io.EOF) {
 		return nil, syntaxError(file, err)
 	}
-	c := converter{doc: d}
-	v, err := c.convert(&root, "", 0)
+	c := converter{file: file}
+	v, err := c.convert(&root, 0)
 	if err != nil {
 		return nil, err
 	}
-	d.Root = v
+	d.Root, d.node = v, &root
 	return d, nil
 }
 
@@ -81,32 +80,96 @@ func syntaxError(file string, err error) error {
 	return diag.Errorf(file, 0, 0, "", "invalid YAML: %s", strings.TrimPrefix(msg, "yaml: "))
 }
 
+// walk follows ptr through the node tree as far as it goes. It returns the
+// node reached, the key node naming it (nil for array items and the root),
+// and whether the whole pointer was found.
+func (d *Doc) walk(ptr string) (n, key *yaml.Node, found bool) {
+	if d.node == nil {
+		return nil, nil, ptr == ""
+	}
+	n = d.node
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	if ptr == "" {
+		return n, nil, true
+	}
+	for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		for n.Kind == yaml.AliasNode && n.Alias != nil {
+			n = n.Alias
+		}
+		var next, nextKey *yaml.Node
+		switch n.Kind {
+		case yaml.MappingNode:
+			pairs, err := (&converter{}).pairs(n, 0)
+			if err != nil {
+				return n, key, false
+			}
+			for _, p := range pairs {
+				if p[0].Value == tok {
+					nextKey, next = p[0], p[1]
+					break
+				}
+			}
+		case yaml.SequenceNode:
+			if i, err := strconv.Atoi(tok); err == nil && i >= 0 && i < len(n.Content) {
+				next = n.Content[i]
+			}
+		}
+		if next == nil {
+			return n, key, false
+		}
+		n, key = next, nextKey
+	}
+	return n, key, true
+}
+
 // Pos returns where the value at ptr is, or, when nothing is there (a
 // missing key), where its nearest enclosing value is.
 func (d *Doc) Pos(ptr string) Pos {
-	for {
-		if p, ok := d.values[ptr]; ok {
-			return p
-		}
-		if ptr == "" {
-			return Pos{}
-		}
-		ptr = parent(ptr)
+	n, _, _ := d.walk(ptr)
+	if n == nil {
+		return Pos{}
 	}
+	return Pos{n.Line, n.Column}
 }
 
 // KeyPos returns where the key naming the value at ptr is written; for array
 // elements and the root it is the value's position.
 func (d *Doc) KeyPos(ptr string) Pos {
-	if p, ok := d.keys[ptr]; ok {
-		return p
+	n, key, found := d.walk(ptr)
+	if found && key != nil {
+		return Pos{key.Line, key.Column}
 	}
-	return d.Pos(ptr)
+	if n == nil {
+		return Pos{}
+	}
+	return Pos{n.Line, n.Column}
 }
 
-// Keys returns the keys of the object at ptr in the order the file has them.
+// Keys returns the keys of the object at ptr in the order the file has them
+// (keys brought in by merge keys last).
 func (d *Doc) Keys(ptr string) []string {
-	return d.order[ptr]
+	n, _, found := d.walk(ptr)
+	if !found {
+		return nil
+	}
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	pairs, err := (&converter{}).pairs(n, 0)
+	if err != nil {
+		return nil
+	}
+	keys := make([]string, len(pairs))
+	for i, p := range pairs {
+		keys[i] = p[0].Value
+	}
+	return keys
 }
 
 // Diag builds a diagnostic for the value at ptr.
@@ -121,47 +184,49 @@ func (d *Doc) KeyDiag(ptr, format string, args ...any) diag.Diagnostic {
 	return diag.Diagnostic{File: d.File, Line: p.Line, Col: p.Col, Path: diag.PathFromPointer(ptr), Message: fmt.Sprintf(format, args...)}
 }
 
-func parent(ptr string) string {
-	i := strings.LastIndexByte(ptr, '/')
-	if i < 0 {
-		return ""
-	}
-	return ptr[:i]
-}
-
 type converter struct {
-	doc   *Doc
+	file  string
 	nodes int
+	path  []string // keys and indexes down to the value being converted
 }
 
-func (c *converter) errorf(n *yaml.Node, ptr, format string, args ...any) error {
-	return diag.Errorf(c.doc.File, n.Line, n.Column, diag.PathFromPointer(ptr), format, args...)
+func (c *converter) ptr() string {
+	var b strings.Builder
+	for _, tok := range c.path {
+		b.WriteString(diag.AppendToken("", tok))
+	}
+	return b.String()
 }
 
-func (c *converter) convert(n *yaml.Node, ptr string, depth int) (any, error) {
+func (c *converter) errorf(n *yaml.Node, format string, args ...any) error {
+	return diag.Errorf(c.file, n.Line, n.Column, diag.PathFromPointer(c.ptr()), format, args...)
+}
+
+func (c *converter) convert(n *yaml.Node, depth int) (any, error) {
 	c.nodes++
 	if c.nodes > maxNodes {
-		return nil, c.errorf(n, ptr, "document too large: more than %d values (after expanding aliases)", maxNodes)
+		return nil, c.errorf(n, "document too large: more than %d values (after expanding aliases)", maxNodes)
 	}
 	if depth > maxDepth {
-		return nil, c.errorf(n, ptr, "nested more than %d levels deep", maxDepth)
+		return nil, c.errorf(n, "nested more than %d levels deep", maxDepth)
 	}
-	c.doc.values[ptr] = Pos{n.Line, n.Column}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
 			return nil, nil
 		}
-		return c.convert(n.Content[0], ptr, depth+1)
+		return c.convert(n.Content[0], depth+1)
 	case yaml.AliasNode:
 		if n.Alias == nil {
-			return nil, c.errorf(n, ptr, "unknown alias *%s", n.Value)
+			return nil, c.errorf(n, "unknown alias *%s", n.Value)
 		}
-		return c.convert(n.Alias, ptr, depth+1)
+		return c.convert(n.Alias, depth+1)
 	case yaml.SequenceNode:
 		out := make([]any, 0, len(n.Content))
 		for i, item := range n.Content {
-			v, err := c.convert(item, ptr+"/"+strconv.Itoa(i), depth+1)
+			c.path = append(c.path, strconv.Itoa(i))
+			v, err := c.convert(item, depth+1)
+			c.path = c.path[:len(c.path)-1]
 			if err != nil {
 				return nil, err
 			}
@@ -169,43 +234,50 @@ func (c *converter) convert(n *yaml.Node, ptr string, depth int) (any, error) {
 		}
 		return out, nil
 	case yaml.MappingNode:
-		return c.mapping(n, ptr, depth)
-	case yaml.ScalarNode:
-		return c.scalar(n, ptr)
-	}
-	return nil, c.errorf(n, ptr, "unsupported YAML node")
-}
-
-func (c *converter) mapping(n *yaml.Node, ptr string, depth int) (any, error) {
-	pairs, err := c.pairs(n, ptr, depth)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]any, len(pairs))
-	keys := make([]string, 0, len(pairs))
-	for _, p := range pairs {
-		k, v := p[0], p[1]
-		child := diag.AppendToken(ptr, k.Value)
-		c.doc.keys[child] = Pos{k.Line, k.Column}
-		val, err := c.convert(v, child, depth+1)
+		pairs, err := c.pairs(n, depth)
 		if err != nil {
 			return nil, err
 		}
-		out[k.Value] = val
-		keys = append(keys, k.Value)
+		out := make(map[string]any, len(pairs))
+		for _, p := range pairs {
+			c.path = append(c.path, p[0].Value)
+			val, err := c.convert(p[1], depth+1)
+			c.path = c.path[:len(c.path)-1]
+			if err != nil {
+				return nil, err
+			}
+			out[p[0].Value] = val
+		}
+		return out, nil
+	case yaml.ScalarNode:
+		return c.scalar(n)
 	}
-	c.doc.order[ptr] = keys
-	return out, nil
+	return nil, c.errorf(n, "unsupported YAML node")
 }
 
 // pairs lists the key/value nodes of a mapping: its own keys in file order,
 // then those that merge keys (<<) bring in and that it does not set itself.
-func (c *converter) pairs(n *yaml.Node, ptr string, depth int) ([][2]*yaml.Node, error) {
+func (c *converter) pairs(n *yaml.Node, depth int) ([][2]*yaml.Node, error) {
 	if depth > maxDepth {
-		return nil, c.errorf(n, ptr, "nested more than %d levels deep", maxDepth)
+		return nil, c.errorf(n, "nested more than %d levels deep", maxDepth)
 	}
-	var out [][2]*yaml.Node
-	seen := map[string]*yaml.Node{}
+	out := make([][2]*yaml.Node, 0, len(n.Content)/2)
+	var seen map[string]*yaml.Node
+	if len(n.Content) > 16 {
+		seen = make(map[string]*yaml.Node, len(n.Content)/2)
+	}
+	lookup := func(k string) (*yaml.Node, bool) {
+		if seen != nil {
+			v, ok := seen[k]
+			return v, ok
+		}
+		for _, p := range out {
+			if p[0].Value == k {
+				return p[0], true
+			}
+		}
+		return nil, false
+	}
 	var merges []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
@@ -214,12 +286,17 @@ func (c *converter) pairs(n *yaml.Node, ptr string, depth int) ([][2]*yaml.Node,
 			continue
 		}
 		if k.Kind != yaml.ScalarNode || k.ShortTag() != "!!str" {
-			return nil, c.errorf(k, ptr, "mapping keys must be strings, got %s", describeNode(k))
+			return nil, c.errorf(k, "mapping keys must be strings, got %s", describeNode(k))
 		}
-		if first, dup := seen[k.Value]; dup {
-			return nil, c.errorf(k, diag.AppendToken(ptr, k.Value), "duplicate key (first defined at line %d)", first.Line)
+		if first, dup := lookup(k.Value); dup {
+			c.path = append(c.path, k.Value)
+			err := c.errorf(k, "duplicate key (first defined at line %d)", first.Line)
+			c.path = c.path[:len(c.path)-1]
+			return nil, err
 		}
-		seen[k.Value] = k
+		if seen != nil {
+			seen[k.Value] = k
+		}
 		out = append(out, [2]*yaml.Node{k, v})
 	}
 	for _, m := range merges {
@@ -233,17 +310,19 @@ func (c *converter) pairs(n *yaml.Node, ptr string, depth int) ([][2]*yaml.Node,
 				target = target.Alias
 			}
 			if target == nil || target.Kind != yaml.MappingNode {
-				return nil, c.errorf(src, ptr, "a merge key (<<) needs a mapping or a list of mappings")
+				return nil, c.errorf(src, "a merge key (<<) needs a mapping or a list of mappings")
 			}
-			inherited, err := c.pairs(target, ptr, depth+1)
+			inherited, err := c.pairs(target, depth+1)
 			if err != nil {
 				return nil, err
 			}
 			for _, p := range inherited {
-				if _, ok := seen[p[0].Value]; ok {
+				if _, ok := lookup(p[0].Value); ok {
 					continue
 				}
-				seen[p[0].Value] = p[0]
+				if seen != nil {
+					seen[p[0].Value] = p[0]
+				}
 				out = append(out, p)
 			}
 		}
@@ -251,7 +330,7 @@ func (c *converter) pairs(n *yaml.Node, ptr string, depth int) ([][2]*yaml.Node,
 	return out, nil
 }
 
-func (c *converter) scalar(n *yaml.Node, ptr string) (any, error) {
+func (c *converter) scalar(n *yaml.Node) (any, error) {
 	switch n.ShortTag() {
 	case "!!str":
 		return n.Value, nil
@@ -263,26 +342,26 @@ func (c *converter) scalar(n *yaml.Node, ptr string) (any, error) {
 	case "!!bool":
 		var b bool
 		if err := n.Decode(&b); err != nil {
-			return nil, c.errorf(n, ptr, "invalid boolean %q", n.Value)
+			return nil, c.errorf(n, "invalid boolean %q", n.Value)
 		}
 		return b, nil
 	case "!!int":
 		var i int64
 		if err := n.Decode(&i); err != nil {
-			return nil, c.errorf(n, ptr, "integer %s does not fit in 64 bits", n.Value)
+			return nil, c.errorf(n, "integer %s does not fit in 64 bits", n.Value)
 		}
 		return i, nil
 	case "!!float":
 		var f float64
 		if err := n.Decode(&f); err != nil {
-			return nil, c.errorf(n, ptr, "invalid number %q", n.Value)
+			return nil, c.errorf(n, "invalid number %q", n.Value)
 		}
 		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return nil, c.errorf(n, ptr, "%s is not a number JSON can hold", n.Value)
+			return nil, c.errorf(n, "%s is not a number JSON can hold", n.Value)
 		}
 		return f, nil
 	}
-	return nil, c.errorf(n, ptr, "unsupported YAML tag %s", n.Tag)
+	return nil, c.errorf(n, "unsupported YAML tag %s", n.Tag)
 }
 
 func describeNode(n *yaml.Node) string {

@@ -3,6 +3,7 @@ package yamldoc
 import (
 	"errors"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -207,12 +208,24 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		// Every recorded position must be inside the document.
+		// Every position must be inside the document.
 		lines := strings.Count(strings.ReplaceAll(strings.ReplaceAll(src, "\r\n", "\n"), "\r", "\n"), "\n") + 1
-		for ptr, p := range d.values {
-			if p.Line < 0 || p.Line > lines+1 {
+		var check func(ptr string, v any)
+		check = func(ptr string, v any) {
+			if p := d.Pos(ptr); p.Line < 0 || p.Line > lines+1 {
 				t.Fatalf("%s: line %d outside a %d-line document", ptr, p.Line, lines)
 			}
+			switch x := v.(type) {
+			case map[string]any:
+				for _, k := range d.Keys(ptr) {
+					check(diag.AppendToken(ptr, k), x[k])
+				}
+			case []any:
+				for i, item := range x {
+					check(ptr+"/"+strconv.Itoa(i), item)
+				}
+			}
 		}
+		check("", d.Root)
 	})
 }
