@@ -1,7 +1,8 @@
 // Command loadgen is the load generator run on GPU runners against a live
 // OpenAI-compatible inference server. Its command line is that of vLLM's
-// benchmark_serving.py; `loadgen sim-server` starts the simulated server
-// used by tests and the demo.
+// benchmark_serving.py. Subcommands: `loadgen sim-server` starts the
+// simulated server used by tests and the demo; `loadgen tokenize` and
+// `loadgen dataset` expose the tokenizer and the random dataset to scripts.
 package main
 
 import (
@@ -20,13 +21,14 @@ import (
 	"github.com/inferencex/inferencex-go/schemas"
 	"github.com/inferencex/inferencex-go/tools/loadgen/bench"
 	"github.com/inferencex/inferencex-go/tools/loadgen/progress"
+	"github.com/inferencex/inferencex-go/tools/loadgen/promptcli"
 	"github.com/inferencex/inferencex-go/tools/loadgen/simserver"
 )
 
 func main() {
 	ctx, stop := signalContext()
 	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
 // signalContext ends on the first SIGINT or SIGTERM, with the signal as the
@@ -54,9 +56,16 @@ func signalContext() (context.Context, func()) {
 	}
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == "sim-server" {
-		return simServer(ctx, args[1:], stdout, stderr)
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "sim-server":
+			return simServer(ctx, args[1:], stdout, stderr)
+		case "tokenize":
+			return promptcli.Tokenize(ctx, args[1:], stdin, stdout, stderr)
+		case "dataset":
+			return promptcli.Dataset(ctx, args[1:], stdin, stdout, stderr)
+		}
 	}
 	return benchmark(ctx, args, stdout, stderr)
 }

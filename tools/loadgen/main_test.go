@@ -240,3 +240,27 @@ func TestRandomDatasetEndToEnd(t *testing.T) {
 		t.Errorf("stderr %s", stderr)
 	}
 }
+
+func TestDatasetFileFeedsABenchmark(t *testing.T) {
+	tiny, err := filepath.Abs("bench/testdata/tinytok")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	prompts := filepath.Join(dir, "prompts.jsonl")
+	if _, stderr, status := runLoadgen(t, "dataset", "--tokenizer", tiny, "--random-input-len", "32", "--random-output-len", "8",
+		"--num-prompts", "10", "--out", prompts); status != 0 {
+		t.Fatalf("loadgen dataset: status %d\n%s", status, stderr)
+	}
+	url := startSimServer(t, "--decode-step-ms", "1", "--tokenizer", tiny)
+	_, stderr, status := runLoadgen(t, "--model", "m", "--base-url", url, "--dataset-name", "jsonl", "--dataset-path", prompts,
+		"--num-prompts", "10", "--ignore-eos", "--save-result", "--result-dir", dir, "--result-filename", "r.json", "--disable-tqdm")
+	if status != 0 {
+		t.Fatalf("status %d\n%s", status, stderr)
+	}
+	r := readResult(t, filepath.Join(dir, "r.json"))
+	pc := r["prompt_len_check"].(map[string]any)
+	if r["completed"] != 10.0 || r["total_output_tokens"] != 80.0 || pc["server_mismatched"] != 0.0 || pc["server_reported"] != 10.0 {
+		t.Errorf("completed %v, output %v, prompt_len_check %v", r["completed"], r["total_output_tokens"], pc)
+	}
+}
