@@ -128,8 +128,8 @@ func TestValidate(t *testing.T) {
 		{"raw result loadgen extras", RawResult, edit(t, rawResult, func(m map[string]any) {
 			m["simulated"] = "yes"
 			m["errors_by_kind"] = map[string]any{"bogus": map[string]any{"count": 1, "first_error": "x"}}
-			m["median_queue_wait_ms"] = -1
-		}), []string{`/errors_by_kind/bogus: must be one of`, `/median_queue_wait_ms: must be >= 0`, `/simulated: expected boolean`}},
+			m["queue_wait"] = map[string]any{"mean_ms": 1, "median_ms": -1, "p99_ms": 1, "max_ms": 1}
+		}), []string{`/errors_by_kind/bogus: must be one of`, `/queue_wait/median_ms: must be >= 0`, `/simulated: expected boolean`}},
 		{"processed single ok", ProcessedResult, processedSingle, nil},
 		{"processed multi ok", ProcessedResult, processedMulti, nil},
 		{"processed single disagg", ProcessedResult, edit(t, processedSingle, func(m map[string]any) { m["disagg"] = true }),

@@ -208,7 +208,7 @@ func TestRunWritesTheResult(t *testing.T) {
 		r["total_output_tokens"] != 320.0 || r["num_warmups"] != 8.0 {
 		t.Errorf("result %v", r)
 	}
-	for _, k := range []string{"p99_e2el_ms", "median_tpot_ms", "median_queue_wait_ms", "p99_schedule_lag_ms", "client_cpu_seconds"} {
+	for _, k := range []string{"p99_e2el_ms", "median_tpot_ms", "queue_wait", "schedule_lag", "client_cpu_seconds"} {
 		if _, ok := r[k]; !ok {
 			t.Errorf("no %s", k)
 		}

@@ -220,22 +220,22 @@ func addExtras(r *pyjson.Object, s Setup, o Outcome, m metrics.Metrics) {
 	r.Set("client_cpu_utilization", util)
 	r.Set("client_headroom_warning", nullIfEmpty(o.Headroom))
 
-	for _, x := range []struct {
-		name string
-		sum  metrics.Summary
-	}{
-		{"ttft_from_scheduled", m.TTFTFromScheduled},
-		{"e2el_from_scheduled", m.E2ELFromScheduled},
-		{"queue_wait", m.QueueWait},
-		{"schedule_lag", m.ScheduleLag},
-	} {
-		addFixed(r, x.name, x.sum, true)
-	}
+	// Latency summaries are objects, not flat *_ms keys: the original's
+	// process_result.py (and resultproc) turn every top-level key ending
+	// in "ms" into a processed metric, and these are not the original's.
+	r.Set("ttft_from_scheduled", summaryObject(m.TTFTFromScheduled))
+	r.Set("e2el_from_scheduled", summaryObject(m.E2ELFromScheduled))
+	r.Set("queue_wait", summaryObject(m.QueueWait))
+	r.Set("schedule_lag", summaryObject(m.ScheduleLag))
 
 	r.Set("output_tokens_per_chunk", m.OutputTokensPerChunk)
 	r.Set("token_chunks_known", m.TokenChunks)
 	r.Set("multi_token_chunks", m.MultiTokenChunks)
-	addFixed(r, "token_itl", m.TokenITL, m.TokenITL.Count > 0)
+	if m.TokenITL.Count > 0 {
+		r.Set("token_itl", summaryObject(m.TokenITL))
+	} else {
+		r.Set("token_itl", nil)
+	}
 	r.Set("output_tokens_from_usage", m.TokensFromUsage)
 	r.Set("output_tokens_from_tokenizer", m.TokensFromTokenizer)
 
@@ -264,20 +264,15 @@ func addExtras(r *pyjson.Object, s Setup, o Outcome, m metrics.Metrics) {
 	r.Set("approximate_percentiles", approx)
 }
 
-// addFixed writes mean, median, p99 and max of an extra metric, in ms;
-// null values when the metric is unknown.
-func addFixed(r *pyjson.Object, name string, sum metrics.Summary, known bool) {
-	vals := []struct {
-		stat string
-		v    float64
-	}{{"mean", sum.Mean}, {"median", sum.Median}, {"p99", p99(sum)}, {"max", sum.Max}}
-	for _, x := range vals {
-		if known {
-			r.Set(x.stat+"_"+name+"_ms", ms(x.v))
-		} else {
-			r.Set(x.stat+"_"+name+"_ms", nil)
-		}
-	}
+// summaryObject is mean, median, p99 and max of one of loadgen's own
+// metrics, in milliseconds.
+func summaryObject(sum metrics.Summary) *pyjson.Object {
+	o := &pyjson.Object{}
+	o.Set("mean_ms", ms(sum.Mean))
+	o.Set("median_ms", ms(sum.Median))
+	o.Set("p99_ms", ms(p99(sum)))
+	o.Set("max_ms", ms(sum.Max))
+	return o
 }
 
 // p99 is the 99th percentile of a summary of loadgen's own metrics, which

@@ -137,6 +137,23 @@ func TestKeyOrderIsTheOriginals(t *testing.T) {
 	}
 }
 
+// The original's process_result.py (and resultproc) turn every top-level
+// key ending in "ms", and every one naming tpot, into a processed metric:
+// loadgen's own keys must stay out of that.
+func TestExtraKeysStayOutOfResultProcessing(t *testing.T) {
+	s, o, m := sample(true)
+	keys := Build(s, o, m).Keys()
+	start := len(originalKeys) + 6 + 4*6 // the original's keys, detailed arrays, 4 metrics × 6 stats
+	if keys[start] != "simulated" {
+		t.Fatalf("extras start at %q", keys[start])
+	}
+	for _, k := range keys[start:] {
+		if strings.HasSuffix(k, "ms") || strings.Contains(k, "tpot") {
+			t.Errorf("extra key %q would be processed as a metric", k)
+		}
+	}
+}
+
 func TestMetadataOverridingAKeyKeepsItsPlace(t *testing.T) {
 	// As in Python's dict: a key set again keeps its first position.
 	s, o, m := sample(false)
@@ -254,7 +271,7 @@ func TestWriteIsAtomicAndValidated(t *testing.T) {
 }
 
 func TestReservedKeys(t *testing.T) {
-	for _, k := range []string{"date", "num_prompts", "duration", "p99_ttft_ms", "p99.9_itl_ms", "simulated", "mean_queue_wait_ms", "input_lens"} {
+	for _, k := range []string{"date", "num_prompts", "duration", "p99_ttft_ms", "p99.9_itl_ms", "simulated", "queue_wait", "input_lens"} {
 		if !Reserved(k) {
 			t.Errorf("%s should be reserved", k)
 		}
