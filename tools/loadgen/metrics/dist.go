@@ -3,10 +3,11 @@ package metrics
 import "math"
 
 // DefaultExactLimit is how many samples a Dist keeps before it switches to
-// its histogram: 4Mi float64s, 32 MiB. Per-request metrics rarely get near
-// it; inter-token latencies of a long run do (2048 × 10 requests × 1024
-// tokens is 21M), and they are what must not grow without bound.
-const DefaultExactLimit = 1 << 22
+// its histogram: 1Mi float64s, 8 MiB. Per-request metrics rarely get near
+// it; inter-token latencies of a large run do (2048 × 10 requests × 1024
+// tokens is 21M), and they are what must not grow without bound. A run's
+// statistics then hold at most about 100 MiB, whatever its length.
+const DefaultExactLimit = 1 << 20
 
 // Dist collects the samples of one metric. Up to its limit it keeps every
 // sample and its statistics are numpy's to the bit; past the limit it
