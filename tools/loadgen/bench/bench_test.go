@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -455,5 +456,50 @@ func TestUnknownTokenizerSaysWhereItLooked(t *testing.T) {
 	_, err := ts.Load(context.Background(), "org/no-such-model")
 	if err == nil || !strings.Contains(err.Error(), "org/no-such-model") || !strings.Contains(err.Error(), "HF_HUB_OFFLINE") {
 		t.Errorf("error %v", err)
+	}
+}
+
+func TestAuthorizationHeader(t *testing.T) {
+	got := make(chan string, 4)
+	sim, err := simserver.New(func() simserver.Config {
+		c := simserver.Defaults()
+		c.Model, c.DecodeStep, c.DecodePerSeq, c.PrefillPerToken = "m", time.Millisecond, 0, 0
+		return c
+	}())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Get("Authorization")
+		sim.ServeHTTP(w, r)
+	}))
+	defer ts.Close()
+	_, dir := fixture(t, nil, 1, 0)
+	args := []string{"--model", "m", "--base-url", ts.URL, "--dataset-name", "jsonl", "--dataset-path", filepath.Join(dir, "prompts.jsonl"),
+		"--num-prompts", "1", "--disable-tqdm"}
+	for _, key := range []string{"", "sk-test"} {
+		o := Defaults()
+		if err := Parser("loadgen", &o).Parse(args, &bytes.Buffer{}); err != nil {
+			t.Fatal(err)
+		}
+		v, _ := schemas.New()
+		env := Env{Stdout: io.Discard, Stderr: io.Discard, Validator: v,
+			Getenv: func(k string) string {
+				if k == "OPENAI_API_KEY" {
+					return key
+				}
+				return ""
+			}}
+		if status := Run(context.Background(), &o, env); status != ExitOK {
+			t.Fatalf("status %d", status)
+		}
+		want := ""
+		if key != "" {
+			want = "Bearer " + key
+		}
+		if h := <-got; h != want {
+			t.Errorf("OPENAI_API_KEY=%q: Authorization %q, want %q", key, h, want)
+		}
 	}
 }

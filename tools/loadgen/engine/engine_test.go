@@ -391,3 +391,34 @@ func TestScheduleIsDeterministicWithTheRightMean(t *testing.T) {
 		}
 	}
 }
+
+func TestWarmupWithoutConcurrencyLimit(t *testing.T) {
+	// The original crashed here (contextlib.nullcontext without the import).
+	e := newEngine(t, startSim(t, simConfig()), "vllm", func(c *Config) { c.MaxConcurrency = 0 })
+	if w := e.Warmup(context.Background(), prompts(5, 2)); w.Sent != 5 || w.Failed != 0 {
+		t.Fatalf("warmup %+v", w)
+	}
+}
+
+func TestE2ELEndsAtTheLastToken(t *testing.T) {
+	// A usage chunk that comes late must not stretch E2EL (the original's
+	// chat client counted it).
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		for _, c := range []string{"a", "b"} {
+			fmt.Fprintf(w, "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":%q}}]}\n\n", c)
+		}
+		w.(http.Flusher).Flush()
+		time.Sleep(200 * time.Millisecond)
+		fmt.Fprint(w, "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2}}\n\ndata: [DONE]\n\n")
+	}))
+	defer ts.Close()
+	e := newEngine(t, ts.URL, "openai-chat", nil)
+	m := e.Run(context.Background(), prompts(1, 2)).Aggregator.Finish(nil)
+	if m.Completed != 1 {
+		t.Fatalf("errors %+v", m.Errors)
+	}
+	if m.E2EL.Max >= 0.2 {
+		t.Errorf("E2EL %v s includes the wait for the usage chunk", m.E2EL.Max)
+	}
+}
