@@ -125,6 +125,11 @@ func TestValidate(t *testing.T) {
 			[]string{`/request_rate: must be "inf" or a positive number`}},
 		{"raw result bad metric", RawResult, edit(t, rawResult, func(m map[string]any) { m["p99_ttft_ms"] = "slow" }),
 			[]string{`/p99_ttft_ms: expected number, got string "slow"`}},
+		{"raw result loadgen extras", RawResult, edit(t, rawResult, func(m map[string]any) {
+			m["simulated"] = "yes"
+			m["errors_by_kind"] = map[string]any{"bogus": map[string]any{"count": 1, "first_error": "x"}}
+			m["queue_wait"] = map[string]any{"mean_ms": 1, "median_ms": -1, "p99_ms": 1, "max_ms": 1}
+		}), []string{`/errors_by_kind/bogus: must be one of`, `/queue_wait/median_ms: must be >= 0`, `/simulated: expected boolean`}},
 		{"processed single ok", ProcessedResult, processedSingle, nil},
 		{"processed multi ok", ProcessedResult, processedMulti, nil},
 		{"processed single disagg", ProcessedResult, edit(t, processedSingle, func(m map[string]any) { m["disagg"] = true }),

@@ -22,16 +22,23 @@ import (
 
 // Marshal returns the Python-style JSON encoding of v.
 func Marshal(v any) ([]byte, error) {
-	var b bytes.Buffer
-	if err := encode(&b, reflect.ValueOf(v)); err != nil {
+	e := encoder{fields: fieldCache{}}
+	if err := e.encode(reflect.ValueOf(v)); err != nil {
 		return nil, err
 	}
-	return b.Bytes(), nil
+	return e.b.Bytes(), nil
+}
+
+// encoder writes one document; fields remembers the struct layouts it met.
+type encoder struct {
+	b      bytes.Buffer
+	fields fieldCache
 }
 
 var numberType = reflect.TypeFor[json.Number]()
 
-func encode(b *bytes.Buffer, v reflect.Value) error {
+func (e *encoder) encode(v reflect.Value) error {
+	b := &e.b
 	if !v.IsValid() {
 		b.WriteString("null")
 		return nil
@@ -50,7 +57,7 @@ func encode(b *bytes.Buffer, v reflect.Value) error {
 			b.WriteString("null")
 			return nil
 		}
-		return encode(b, v.Elem())
+		return e.encode(v.Elem())
 	case reflect.Bool:
 		if v.Bool() {
 			b.WriteString("true")
@@ -79,7 +86,7 @@ func encode(b *bytes.Buffer, v reflect.Value) error {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			if err := encode(b, v.Index(i)); err != nil {
+			if err := e.encode(v.Index(i)); err != nil {
 				return err
 			}
 		}
@@ -104,64 +111,77 @@ func encode(b *bytes.Buffer, v reflect.Value) error {
 			}
 			writeString(b, k)
 			b.WriteString(": ")
-			if err := encode(b, v.MapIndex(reflect.ValueOf(k).Convert(v.Type().Key()))); err != nil {
+			if err := e.encode(v.MapIndex(reflect.ValueOf(k).Convert(v.Type().Key()))); err != nil {
 				return err
 			}
 		}
 		b.WriteByte('}')
 	case reflect.Struct:
-		return encodeStruct(b, v)
+		return e.encodeStruct(v)
 	default:
 		return fmt.Errorf("pyjson: cannot encode %s", v.Type())
 	}
 	return nil
 }
 
-func encodeStruct(b *bytes.Buffer, v reflect.Value) error {
+func (e *encoder) encodeStruct(v reflect.Value) error {
 	if o, ok := v.Interface().(Object); ok {
-		return o.encode(b)
+		return e.encodeObject(o)
 	}
+	b := &e.b
 	b.WriteByte('{')
 	first := true
-	err := eachField(v, func(name string, fv reflect.Value) error {
+	for _, f := range e.fields.of(v.Type()) {
+		fv := v.Field(f.index)
+		if f.omitEmpty && isEmpty(fv) {
+			continue
+		}
 		if !first {
 			b.WriteString(", ")
 		}
 		first = false
-		writeString(b, name)
+		writeString(b, f.name)
 		b.WriteString(": ")
-		return encode(b, fv)
-	})
+		if err := e.encode(fv); err != nil {
+			return fmt.Errorf("%s: %w", f.name, err)
+		}
+	}
 	b.WriteByte('}')
-	return err
+	return nil
 }
 
-// eachField calls f with the JSON name and value of each field of a struct
-// that encoding/json would write: exported, not tagged "-", not an empty
-// omitempty field; in declaration order.
-func eachField(v reflect.Value, f func(name string, fv reflect.Value) error) error {
-	t := v.Type()
+// field is how a struct field appears in JSON.
+type field struct {
+	index     int
+	name      string
+	omitEmpty bool
+}
+
+// fieldCache maps a struct type to the fields encoding/json would write:
+// exported, not tagged "-", in declaration order.
+type fieldCache map[reflect.Type][]field
+
+func (c fieldCache) of(t reflect.Type) []field {
+	if fs, ok := c[t]; ok {
+		return fs
+	}
+	var fs []field
 	for i := 0; i < t.NumField(); i++ {
-		field := t.Field(i)
-		if !field.IsExported() {
+		sf := t.Field(i)
+		if !sf.IsExported() {
 			continue
 		}
-		name, opts, _ := strings.Cut(field.Tag.Get("json"), ",")
+		name, opts, _ := strings.Cut(sf.Tag.Get("json"), ",")
 		if name == "-" && opts == "" {
 			continue
 		}
 		if name == "" {
-			name = field.Name
+			name = sf.Name
 		}
-		fv := v.Field(i)
-		if strings.Contains(","+opts+",", ",omitempty,") && isEmpty(fv) {
-			continue
-		}
-		if err := f(name, fv); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
+		fs = append(fs, field{index: i, name: name, omitEmpty: strings.Contains(","+opts+",", ",omitempty,")})
 	}
-	return nil
+	c[t] = fs
+	return fs
 }
 
 func isEmpty(v reflect.Value) bool {
@@ -231,7 +251,8 @@ func (o Object) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-func (o Object) encode(b *bytes.Buffer) error {
+func (e *encoder) encodeObject(o Object) error {
+	b := &e.b
 	b.WriteByte('{')
 	for i, k := range o.keys {
 		if i > 0 {
@@ -239,7 +260,7 @@ func (o Object) encode(b *bytes.Buffer) error {
 		}
 		writeString(b, k)
 		b.WriteString(": ")
-		if err := encode(b, reflect.ValueOf(o.values[k])); err != nil {
+		if err := e.encode(reflect.ValueOf(o.values[k])); err != nil {
 			return fmt.Errorf("%s: %w", k, err)
 		}
 	}

@@ -11,10 +11,10 @@ import (
 // for other numbers (json.Number stays as it is). Tools validate what they
 // are about to write without encoding and decoding it.
 func Value(v any) (any, error) {
-	return value(reflect.ValueOf(v))
+	return fieldCache{}.value(reflect.ValueOf(v))
 }
 
-func value(v reflect.Value) (any, error) {
+func (c fieldCache) value(v reflect.Value) (any, error) {
 	if !v.IsValid() {
 		return nil, nil
 	}
@@ -26,7 +26,7 @@ func value(v reflect.Value) (any, error) {
 		if v.IsNil() {
 			return nil, nil
 		}
-		return value(v.Elem())
+		return c.value(v.Elem())
 	case reflect.Bool:
 		return v.Bool(), nil
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
@@ -51,7 +51,7 @@ func value(v reflect.Value) (any, error) {
 		}
 		out := make([]any, v.Len())
 		for i := range out {
-			x, err := value(v.Index(i))
+			x, err := c.value(v.Index(i))
 			if err != nil {
 				return nil, err
 			}
@@ -68,7 +68,7 @@ func value(v reflect.Value) (any, error) {
 		out := make(map[string]any, v.Len())
 		iter := v.MapRange()
 		for iter.Next() {
-			x, err := value(iter.Value())
+			x, err := c.value(iter.Value())
 			if err != nil {
 				return nil, err
 			}
@@ -79,7 +79,7 @@ func value(v reflect.Value) (any, error) {
 		if o, ok := v.Interface().(Object); ok {
 			out := make(map[string]any, len(o.keys))
 			for _, k := range o.keys {
-				x, err := value(reflect.ValueOf(o.values[k]))
+				x, err := c.value(reflect.ValueOf(o.values[k]))
 				if err != nil {
 					return nil, err
 				}
@@ -87,14 +87,18 @@ func value(v reflect.Value) (any, error) {
 			}
 			return out, nil
 		}
-		out := map[string]any{}
-		err := eachField(v, func(name string, fv reflect.Value) error {
-			x, err := value(fv)
-			out[name] = x
-			return err
-		})
-		if err != nil {
-			return nil, err
+		fs := c.of(v.Type())
+		out := make(map[string]any, len(fs))
+		for _, f := range fs {
+			fv := v.Field(f.index)
+			if f.omitEmpty && isEmpty(fv) {
+				continue
+			}
+			x, err := c.value(fv)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", f.name, err)
+			}
+			out[f.name] = x
 		}
 		return out, nil
 	}

@@ -15,6 +15,7 @@ import (
 	"io"
 	"math"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -43,6 +44,14 @@ const (
 // Parse decodes data, the contents of file. The error, if any, is a
 // diag.List.
 func Parse(file string, data []byte) (*Doc, error) {
+	if d, ok := parseSplit(file, data, splitMinSize, runtime.GOMAXPROCS(0)); ok {
+		return d, nil
+	}
+	return parseWhole(file, data)
+}
+
+// parseWhole parses the file in one piece.
+func parseWhole(file string, data []byte) (*Doc, error) {
 	d := &Doc{File: file}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var root yaml.Node

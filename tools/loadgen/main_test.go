@@ -1,0 +1,266 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// binary is loadgen built once for the tests that run it as a process.
+var binary string
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	dir, err := os.MkdirTemp("", "loadgen-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "loadgen")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building loadgen: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test -update writes it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (go test -update rewrites it):\n%s", path, got)
+	}
+}
+
+func runLoadgen(t *testing.T, args ...string) (stdout, stderr string, status int) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return o.String(), e.String(), ee.ExitCode()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o.String(), e.String(), 0
+}
+
+func TestHelp(t *testing.T) {
+	out, _, status := runLoadgen(t, "--help")
+	if status != 0 {
+		t.Fatalf("status %d", status)
+	}
+	golden(t, "help.txt", []byte(out))
+	out, _, status = runLoadgen(t, "sim-server", "--help")
+	if status != 0 {
+		t.Fatalf("status %d", status)
+	}
+	golden(t, "sim-server-help.txt", []byte(out))
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--model", "m", "--bogus"}, "loadgen: error: unrecognized arguments: --bogus"},
+		{[]string{"--backend", "vllm"}, "loadgen: error: the following arguments are required: --model"},
+		{[]string{"--model", "m"}, `loadgen: error: --dataset-name is "sharegpt"`},
+		{[]string{"--model", "m", "--dataset-name", "random", "--goodput", "ttft"}, `loadgen: error: argument --goodput: "ttft" is not KEY:VALUE`},
+		{[]string{"sim-server", "--error-rate", "2"}, "loadgen sim-server: error: error rate must be between 0 and 1, got 2"},
+		{[]string{"sim-server", "--portt", "1"}, "loadgen sim-server: error: unrecognized arguments: --portt (did you mean --port?)"},
+	}
+	var all bytes.Buffer
+	for _, tt := range tests {
+		_, stderr, status := runLoadgen(t, tt.args...)
+		if status != 2 || !strings.HasPrefix(stderr, tt.want) {
+			t.Errorf("%v: status %d, stderr %q; want 2 and %q", tt.args, status, stderr, tt.want)
+		}
+		fmt.Fprintf(&all, "$ loadgen %s\n%s", strings.Join(tt.args, " "), stderr)
+	}
+	golden(t, "usage-errors.txt", all.Bytes())
+}
+
+// startSimServer starts `loadgen sim-server` and returns its URL.
+func startSimServer(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"sim-server", "--model", "m"}, args...)...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "http://127.0.0.1:") {
+		t.Fatalf("sim-server said %q, %v", line, err)
+	}
+	return strings.TrimSpace(line)
+}
+
+func promptFile(t *testing.T, n, warm int) string {
+	t.Helper()
+	var b strings.Builder
+	for i := range n + warm {
+		fmt.Fprintf(&b, `{"prompt": "%s %d", "prompt_len": 50, "output_len": 32, "warmup": %v}`+"\n", strings.Repeat("word ", 49), i, i >= n)
+	}
+	path := filepath.Join(t.TempDir(), "prompts.jsonl")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func readResult(t *testing.T, path string) map[string]any {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r map[string]any
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestRunAgainstSimServerWithFaults(t *testing.T) {
+	url := startSimServer(t, "--decode-step-ms", "2", "--seed", "5", "--error-rate", "0.1", "--drop-rate", "0.1",
+		"--malformed-rate", "0.1", "--stall-rate", "0.1")
+	dir := t.TempDir()
+	stdout, stderr, status := runLoadgen(t, "--model", "m", "--backend", "vllm", "--base-url", url,
+		"--dataset-name", "jsonl", "--dataset-path", promptFile(t, 60, 8), "--num-prompts", "60",
+		"--max-concurrency", "8", "--num-warmups", "8", "--ignore-eos", "--save-result", "--save-detailed",
+		"--result-dir", dir, "--result-filename", "r.json", "--percentile-metrics", "ttft,tpot,itl,e2el",
+		"--stream-stall-timeout", "0.3", "--disable-tqdm")
+	// Around 40% of requests fail: more than the default 5%.
+	if status != 1 || !strings.Contains(stderr, "more than --max-failure-rate 0.05") {
+		t.Fatalf("status %d\n%s\n%s", status, stdout, stderr)
+	}
+	r := readResult(t, filepath.Join(dir, "r.json"))
+	kinds := r["errors_by_kind"].(map[string]any)
+	for _, k := range []string{"http_status", "dropped_stream", "parse_error", "stall"} {
+		if _, ok := kinds[k]; !ok {
+			t.Errorf("no %s failures in %v", k, kinds)
+		}
+	}
+	failed, completed := r["failed"].(float64), r["completed"].(float64)
+	if failed+completed != 60 || completed == 0 {
+		t.Errorf("failed %v + completed %v != 60", failed, completed)
+	}
+	if len(r["errors"].([]any)) != 60 || len(r["itls"].([]any)) != 60 {
+		t.Errorf("detailed arrays are not one per prompt")
+	}
+	if r["simulated"] != true {
+		t.Error("not labelled simulated")
+	}
+}
+
+func TestInterruptWritesPartialResult(t *testing.T) {
+	url := startSimServer(t, "--decode-step-ms", "20")
+	dir := t.TempDir()
+	cmd := exec.Command(binary, "--model", "m", "--base-url", url, "--dataset-name", "jsonl",
+		"--dataset-path", promptFile(t, 100, 0), "--num-prompts", "100", "--max-concurrency", "4", "--ignore-eos",
+		"--save-result", "--result-dir", dir, "--result-filename", "r.json")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond) // a few requests done, most still to go
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 1 {
+		t.Fatalf("exit %v\n%s", err, stderr.String())
+	}
+	r := readResult(t, filepath.Join(dir, "r.json"))
+	if r["partial"] != true || r["stop_reason"] != "received interrupt" || r["completed"].(float64) >= 100 {
+		t.Errorf("partial %v, reason %v, completed %v", r["partial"], r["stop_reason"], r["completed"])
+	}
+}
+
+func TestRandomDatasetEndToEnd(t *testing.T) {
+	tiny, err := filepath.Abs("bench/testdata/tinytok")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := startSimServer(t, "--decode-step-ms", "1", "--tokenizer", tiny)
+	dir := t.TempDir()
+	stdout, stderr, status := runLoadgen(t, "--model", "m", "--tokenizer", tiny, "--base-url", url,
+		"--dataset-name", "random", "--random-input-len", "64", "--random-output-len", "16", "--random-range-ratio", "0.8",
+		"--num-prompts", "24", "--max-concurrency", "4", "--request-rate", "inf", "--ignore-eos", "--save-result",
+		"--num-warmups", "8", "--percentile-metrics", "ttft,tpot,itl,e2el", "--result-dir", dir, "--result-filename", "r.json")
+	if status != 0 {
+		t.Fatalf("status %d\n%s\n%s", status, stdout, stderr)
+	}
+	r := readResult(t, filepath.Join(dir, "r.json"))
+	pc := r["prompt_len_check"].(map[string]any)
+	if r["completed"] != 24.0 || pc["dataset_mismatched"] != 0.0 || pc["server_mismatched"] != 0.0 || pc["server_reported"] != 24.0 {
+		t.Errorf("completed %v, prompt_len_check %v", r["completed"], pc)
+	}
+	if !strings.Contains(stderr, "Input/Output Length Statistics") {
+		t.Errorf("stderr %s", stderr)
+	}
+}
+
+func TestDatasetFileFeedsABenchmark(t *testing.T) {
+	tiny, err := filepath.Abs("bench/testdata/tinytok")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	prompts := filepath.Join(dir, "prompts.jsonl")
+	if _, stderr, status := runLoadgen(t, "dataset", "--tokenizer", tiny, "--random-input-len", "32", "--random-output-len", "8",
+		"--num-prompts", "10", "--out", prompts); status != 0 {
+		t.Fatalf("loadgen dataset: status %d\n%s", status, stderr)
+	}
+	url := startSimServer(t, "--decode-step-ms", "1", "--tokenizer", tiny)
+	_, stderr, status := runLoadgen(t, "--model", "m", "--base-url", url, "--dataset-name", "jsonl", "--dataset-path", prompts,
+		"--num-prompts", "10", "--ignore-eos", "--save-result", "--result-dir", dir, "--result-filename", "r.json", "--disable-tqdm")
+	if status != 0 {
+		t.Fatalf("status %d\n%s", status, stderr)
+	}
+	r := readResult(t, filepath.Join(dir, "r.json"))
+	pc := r["prompt_len_check"].(map[string]any)
+	if r["completed"] != 10.0 || r["total_output_tokens"] != 80.0 || pc["server_mismatched"] != 0.0 || pc["server_reported"] != 10.0 {
+		t.Errorf("completed %v, output %v, prompt_len_check %v", r["completed"], r["total_output_tokens"], pc)
+	}
+}
