@@ -17,6 +17,10 @@ BENCHTIME ?= 1s
 # Pinned developer tools, installed into .tools/ on first use.
 STATICCHECK := $(TOOLBIN)/staticcheck
 STATICCHECK_VERSION := v0.8.2
+ACTIONLINT := $(TOOLBIN)/actionlint
+ACTIONLINT_VERSION := v1.7.12
+# The shell that runs on GPU nodes; shellcheck follows what each script sources.
+SHELL_SCRIPTS = $(wildcard benchmarks/*.sh runners/*.sh)
 
 .PHONY: build test lint bench fuzz demo clean tools
 
@@ -27,11 +31,14 @@ build:
 test: build
 	$(GO) test $(GOTESTFLAGS) $(PKGS)
 
-lint: $(STATICCHECK)
+lint: $(STATICCHECK) $(ACTIONLINT)
 	@bad=$$(gofmt -l $$(git ls-files '*.go'; git ls-files --others --exclude-standard '*.go')); \
 	  if [ -n "$$bad" ]; then echo "gofmt would change:"; echo "$$bad"; exit 1; fi
 	$(GO) vet $(PKGS)
 	$(STATICCHECK) $(PKGS)
+	@command -v shellcheck >/dev/null || { echo "make lint needs shellcheck (Debian: apt-get install shellcheck)"; exit 1; }
+	$(ACTIONLINT) -no-color
+	shellcheck --external-sources --source-path=SCRIPTDIR $(SHELL_SCRIPTS)
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) $(PKGS)
@@ -39,13 +46,23 @@ bench:
 fuzz:
 	FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh $(PKGS)
 
+# The demo: the benchmark workflow run locally (tools/e2e) on demo/master.yaml, against
+# loadgen's simulated server; its prompts come from loadgen's tiny test tokenizer, so
+# nothing is downloaded.
+DEMO_OUT ?= demo-out
+DEMO_TOKENIZER ?= $(CURDIR)/tools/loadgen/bench/testdata/tinytok
 demo: build
-	@echo "make demo: not built yet: see the open issues (the end-to-end demo lands with the loadgen and results tools)"
+	@test -x bin/loadgen || { echo "make demo: bin/loadgen is missing (tools/loadgen has no command yet)"; exit 1; }
+	./bin/e2e -out $(DEMO_OUT) -env TOKENIZER=$(DEMO_TOKENIZER) \
+	  full-sweep --single-node --config-files demo/master.yaml --runner-config demo/runners.yaml
 
-tools: $(STATICCHECK)
+tools: $(STATICCHECK) $(ACTIONLINT)
 
 $(STATICCHECK):
 	GOBIN=$(TOOLBIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+$(ACTIONLINT):
+	GOBIN=$(TOOLBIN) $(GO) install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
 
 clean:
 	rm -rf bin

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# DeepSeek-R1 FP8 on B200 with TensorRT-LLM and MTP speculative decoding.
+# shellcheck source=benchmark_lib.sh
+source "$(dirname "$0")/benchmark_lib.sh"
+
+check_env_vars MODEL TP CONC ISL OSL MAX_MODEL_LEN RANDOM_RANGE_RATIO RESULT_FILENAME DP_ATTENTION EP_SIZE
+print_job_banner
+
+hf download "$MODEL"
+
+moe_backend=TRTLLM
+piecewise=true
+max_batch=$CONC
+kv_fraction=0.8
+mtp_layers=3
+if [[ "$DP_ATTENTION" == true ]]; then
+    moe_backend=DEEPGEMM
+    piecewise=false
+    max_batch=$((CONC < 8 ? CONC : CONC / 8))
+    kv_fraction=0.7
+    mtp_layers=1
+    export ENABLE_CONFIGURABLE_MOE=1
+fi
+# At the lowest concurrencies piecewise graphs cost more than they save.
+if ((ISL == 1024 && OSL == 1024 && CONC <= 4)) ||
+    ((ISL == 1024 && OSL == 8192 && CONC <= 8)) ||
+    ((ISL == 8192 && OSL == 1024 && CONC <= 16)); then
+    piecewise=false
+fi
+max_num_tokens=$((((mtp_layers + 1) * max_batch + ISL + 64 + 63) / 64 * 64))
+echo "moe backend=$moe_backend mtp layers=$mtp_layers max batch=$max_batch piecewise cuda graphs=$piecewise"
+
+options=dsr1-fp8-mtp.yml
+cat >"$options" <<CONFIG
+cuda_graph_config:
+    enable_padding: true
+    max_batch_size: $max_batch
+enable_attention_dp: $DP_ATTENTION
+print_iter_log: true
+kv_cache_config:
+    dtype: fp8
+    free_gpu_memory_fraction: $kv_fraction
+    enable_block_reuse: false
+stream_interval: 10
+moe_config:
+    backend: $moe_backend
+speculative_config:
+    decoding_type: MTP
+    num_nextn_predict_layers: $mtp_layers
+CONFIG
+if [[ "$DP_ATTENTION" == true ]]; then
+    cat >>"$options" <<CONFIG
+attention_dp_config:
+    batching_wait_iters: 0
+    enable_balance: true
+    timeout_iters: 60
+CONFIG
+fi
+if [[ "$piecewise" == true ]]; then
+    cat >>"$options" <<CONFIG
+torch_compile_config:
+    capture_num_tokens: [$(capture_token_sizes "$max_num_tokens")]
+    enable_piecewise_cuda_graph: true
+CONFIG
+fi
+
+set -x
+mpirun -n 1 --oversubscribe --allow-run-as-root \
+    trtllm-serve "$MODEL" --port="$PORT" \
+    --trust_remote_code \
+    --backend=pytorch \
+    --max_batch_size="$max_batch" \
+    --max_seq_len="$MAX_MODEL_LEN" \
+    --max_num_tokens="$max_num_tokens" \
+    --tp_size="$TP" --ep_size="$EP_SIZE" \
+    --extra_llm_api_options="$options" \
+    >"$SERVER_LOG" 2>&1 &
+SERVER_PID=$!
+set +x
+
+run_standard_benchmark --backend openai --use-chat-template

@@ -1,0 +1,232 @@
+#!/usr/bin/env bash
+# Functions the multi-node benchmark scripts source. A multi-node script runs
+# on the runner host (not in a container): it submits the disaggregated
+# serving recipe to Slurm, waits for it, and leaves one result file per
+# concurrency in the workspace as
+#
+#   $GITHUB_WORKSPACE/${RESULT_FILENAME}_<anything>_gpus_<N>_ctx_<P>_gen_<D>.json
+#
+# (N GPUs in all, P of them prefill, D decode), which the multi-node workflow
+# template turns into processed results. The launcher (runners/launch_<node>.sh)
+# has exported the node's facts before it runs the script.
+
+# shellcheck source=benchmark_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/benchmark_lib.sh"
+
+# srt-slurm (srtctl) and the recipe branch the dynamo configs name in
+# additional-settings (CONFIG_FILE=recipes/...).
+SRT_SLURM_REPO=https://github.com/ishandhanani/srt-slurm.git
+SRT_SLURM_BRANCH=sa-submission-q1-2026
+
+# wait_for_slurm_job JOBID [SECONDS] polls until the job has left the queue.
+wait_for_slurm_job() {
+    local job=$1 interval=${2:-30}
+    echo "waiting for Slurm job $job"
+    while [[ -n "$(squeue -j "$job" --noheader 2>/dev/null)" ]]; do
+        squeue -j "$job"
+        sleep "$interval"
+    done
+    echo "Slurm job $job has finished"
+}
+
+# wait_for_user_jobs [SECONDS] polls until none of this user's jobs is queued
+# (for submit scripts that start several jobs and report none of their ids).
+wait_for_user_jobs() {
+    local interval=${1:-30}
+    while [[ -n "$(squeue -u "$USER" --noheader --format='%i')" ]]; do
+        squeue --steps -u "$USER"
+        sleep "$interval"
+    done
+}
+
+# follow_slurm_log JOBID FILE prints FILE (the job's output) as it grows and
+# returns when the job has left the queue; fails when the job ends before it
+# has written FILE.
+follow_slurm_log() {
+    local job=$1 log=$2
+    until [[ -f "$log" ]]; do
+        if [[ -z "$(squeue -j "$job" --noheader 2>/dev/null)" ]]; then
+            echo "error: Slurm job $job ended before writing $log" >&2
+            scontrol show job "$job" || true
+            return 1
+        fi
+        sleep 5
+    done
+    (
+        while [[ -n "$(squeue -j "$job" --noheader 2>/dev/null)" ]]; do
+            sleep 10
+        done
+    ) &
+    local poll=$!
+    # -F follows by name and polls, which NFS needs.
+    tail -F -s 2 -n +1 --pid="$poll" "$log" 2>/dev/null
+    wait "$poll"
+}
+
+# scancel_sync JOBID [TIMEOUT] cancels the job and waits (up to TIMEOUT
+# seconds, default 600) until Slurm has let go of it, so that files it held
+# open on NFS are closed before the next step deletes them.
+scancel_sync() {
+    local job=$1 timeout=${2:-600} start
+    start=$(date +%s)
+    scancel "$job" || true
+    while [[ -n "$(squeue -j "$job" --noheader 2>/dev/null)" ]]; do
+        if (($(date +%s) - start >= timeout)); then
+            echo "warning: Slurm job $job is still queued after ${timeout}s" >&2
+            return 1
+        fi
+        sleep 10
+    done
+}
+
+# newest_dir GLOB... prints the most recently modified directory among those
+# the patterns match, or nothing.
+newest_dir() {
+    local d newest="" newest_time=0 t
+    for d in "$@"; do
+        [[ -d "$d" ]] || continue
+        t=$(stat -c %Y "$d")
+        if ((t > newest_time)); then
+            newest=$d
+            newest_time=$t
+        fi
+    done
+    printf '%s' "$newest"
+}
+
+# copy_results_as_is DIR copies every file of DIR into the workspace as
+# ${RESULT_FILENAME}_<file name>: for recipes that already put the GPU counts
+# in their file names (isl_.._concurrency_.._gpus_N_ctx_P_gen_D.json).
+copy_results_as_is() {
+    local dir=$1 f n=0
+    for f in "$dir"/*; do
+        [[ -f "$f" ]] || continue
+        cp "$f" "${GITHUB_WORKSPACE}/${RESULT_FILENAME}_$(basename "$f")"
+        n=$((n + 1))
+    done
+    echo "copied $n result file(s) from $dir"
+    ((n > 0))
+}
+
+# _srtslurm_config prints srtctl's cluster configuration from the node facts
+# the launcher exported:
+#   SLURM_ACCOUNT SLURM_PARTITION   where the jobs go
+#   SRT_GPUS_PER_NODE               GPUs per node
+#   SRT_TIME_LIMIT                  job time limit (default 4:00:00)
+#   SRT_MODEL_ALIAS MODEL_PATH      the model_paths entry the recipes name
+#   SRT_CONTAINERS                  "alias=squash file" lines
+#   SRT_EXTRA_CONFIG                further lines (sbatch directive switches, mounts)
+_srtslurm_config() {
+    local root=$1 line
+    cat <<CONFIG
+default_account: "${SLURM_ACCOUNT}"
+default_partition: "${SLURM_PARTITION}"
+default_time_limit: "${SRT_TIME_LIMIT:-4:00:00}"
+gpus_per_node: ${SRT_GPUS_PER_NODE}
+network_interface: ""
+srtctl_root: "${root}"
+model_paths:
+  "${SRT_MODEL_ALIAS}": "${MODEL_PATH}"
+containers:
+CONFIG
+    while IFS= read -r line; do
+        [[ -n "$line" ]] || continue
+        printf '  "%s": "%s"\n' "${line%%=*}" "${line#*=}"
+    done <<<"$SRT_CONTAINERS"
+    if [[ -n "${SRT_EXTRA_CONFIG:-}" ]]; then
+        printf '%s\n' "$SRT_EXTRA_CONFIG"
+    fi
+}
+
+# srtctl_run_recipe --recipe FILE [--setup-script NAME]
+# Runs an srt-slurm recipe (FILE is relative to the srt-slurm checkout; the
+# configs name it as CONFIG_FILE in additional-settings): installs srtctl from a fresh clone, writes its cluster
+# configuration, submits the recipe, waits for the Slurm job, shows its logs,
+# and copies each results_concurrency_C_gpus_N_ctx_P_gen_D.json into the
+# workspace.
+srtctl_run_recipe() {
+    local recipe="" setup_script=()
+    while (($# > 0)); do
+        case "$1" in
+            --recipe) recipe=$2; shift 2 ;;
+            --setup-script) setup_script=(--setup-script "$2"); shift 2 ;;
+            *) echo "srtctl_run_recipe: unknown argument $1" >&2; return 1 ;;
+        esac
+    done
+    if [[ -z "$recipe" ]]; then
+        echo "srtctl_run_recipe: --recipe is required (set CONFIG_FILE=recipes/... in the config's additional-settings)" >&2
+        return 1
+    fi
+    check_env_vars RESULT_FILENAME GITHUB_WORKSPACE ISL OSL MODEL_PREFIX PRECISION RUNNER_TYPE \
+        SLURM_ACCOUNT SLURM_PARTITION SRT_GPUS_PER_NODE SRT_ARCH SRT_MODEL_ALIAS MODEL_PATH SRT_CONTAINERS
+
+    local repo="${GITHUB_WORKSPACE}/srt-slurm"
+    rm -rf "$repo"
+    git clone --branch "$SRT_SLURM_BRANCH" "$SRT_SLURM_REPO" "$repo" || return
+    cd "$repo" || return
+
+    # srtctl installs with uv into a throw-away virtual environment.
+    curl -LsSf https://astral.sh/uv/install.sh | sh || return
+    # shellcheck source=/dev/null
+    source "$HOME/.local/bin/env"
+    uv venv || return
+    # shellcheck source=/dev/null
+    source .venv/bin/activate
+    uv pip install -e . || return
+    if ! command -v srtctl >/dev/null 2>&1; then
+        echo "error: srtctl did not install" >&2
+        return 1
+    fi
+
+    _srtslurm_config "$repo" >srtslurm.yaml
+    echo "srtslurm.yaml:"
+    cat srtslurm.yaml
+    make setup ARCH="$SRT_ARCH" || return
+
+    local gpu=${RUNNER_TYPE%%-*} output job
+    output=$(srtctl apply -f "$recipe" "${setup_script[@]}" \
+        --tags "${gpu},${MODEL_PREFIX},${PRECISION},${ISL}x${OSL},infmax-$(date +%Y%m%d)" 2>&1)
+    echo "$output"
+    job=$(grep -oP 'Job \K[0-9]+' <<<"$output" | head -n 1)
+    if [[ -z "$job" ]]; then
+        echo "error: srtctl apply reported no job id" >&2
+        return 1
+    fi
+    wait_for_slurm_job "$job"
+
+    local logs="outputs/$job/logs" f
+    if [[ ! -d "$logs" ]]; then
+        echo "error: srtctl left no log directory $logs" >&2
+        return 1
+    fi
+    if [[ -f "$logs/sweep_$job.log" ]]; then
+        cat "$logs/sweep_$job.log"
+    fi
+    for f in "$logs"/*; do
+        if [[ -f "$f" ]]; then
+            echo "==> $f (last 500 lines)"
+            tail -n 500 "$f"
+        fi
+    done
+
+    # outputs/JOB/logs/<benchmark>_isl_I_osl_O/results_concurrency_C_gpus_N_ctx_P_gen_D.json
+    local dir name conc gpus ctx gen copied=0
+    for dir in "$logs"/*isl*osl*/; do
+        [[ -d "$dir" ]] || continue
+        name=$(basename "$dir")
+        for f in "$dir"results_concurrency_*.json; do
+            [[ -f "$f" ]] || continue
+            if [[ $(basename "$f") =~ ^results_concurrency_([0-9]+)_gpus_([0-9]+)_ctx_([0-9]+)_gen_([0-9]+)\.json$ ]]; then
+                conc=${BASH_REMATCH[1]} gpus=${BASH_REMATCH[2]} ctx=${BASH_REMATCH[3]} gen=${BASH_REMATCH[4]}
+                cp "$f" "${GITHUB_WORKSPACE}/${RESULT_FILENAME}_${name}_conc${conc}_gpus_${gpus}_ctx_${ctx}_gen_${gen}.json"
+                copied=$((copied + 1))
+            else
+                echo "warning: skipping $f: not results_concurrency_C_gpus_N_ctx_P_gen_D.json" >&2
+            fi
+        done
+    done
+    echo "copied $copied result file(s)"
+
+    deactivate 2>/dev/null || true
+    rm -rf .venv
+}

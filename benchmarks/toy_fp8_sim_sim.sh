@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The demo's serving stack: loadgen's simulated OpenAI-compatible server, on the runner
+# itself (runners/launch_sim.sh). Every number it yields is SIMULATED.
+#
+# Timing model of one engine step: SIM_DECODE_STEP_MS on one GPU, divided by TP to the power
+# SIM_TP_SCALING (more GPUs help, less than linearly), plus SIM_DECODE_MS_PER_SEQ per running
+# request and SIM_PREFILL_MS_PER_TOKEN per prompt token prefilled in the step; at most
+# SIM_MAX_BATCH requests run at once. Each running request gets one token per step.
+# shellcheck source=benchmark_lib.sh
+source "$(dirname "$0")/benchmark_lib.sh"
+
+check_env_vars MODEL TP CONC ISL OSL MAX_MODEL_LEN RANDOM_RANGE_RATIO RESULT_FILENAME
+print_job_banner
+
+: "${SIM_DECODE_STEP_MS:=8}" "${SIM_TP_SCALING:=0.7}" "${SIM_DECODE_MS_PER_SEQ:=0.5}"
+: "${SIM_PREFILL_MS_PER_TOKEN:=0.005}" "${SIM_MAX_BATCH:=64}"
+step_ms=$(awk -v base="$SIM_DECODE_STEP_MS" -v tp="$TP" -v e="$SIM_TP_SCALING" 'BEGIN { printf "%.4f", base / tp ^ e }')
+echo "SIMULATED server: step ${step_ms} ms + ${SIM_DECODE_MS_PER_SEQ} ms per running request, at most ${SIM_MAX_BATCH} at once"
+
+loadgen=${LOADGEN_BIN:-$WORKSPACE_DIR/bin/loadgen}
+url_file="$WORKSPACE_DIR/sim-server.url"
+rm -f "$url_file"
+tokenizer_args=()
+if [[ -n "${TOKENIZER:-}" ]]; then
+    tokenizer_args=(--tokenizer "$TOKENIZER")
+fi
+set -x
+"$loadgen" sim-server --port 0 --model "$MODEL" --max-model-len "$MAX_MODEL_LEN" \
+    --decode-step-ms "$step_ms" --decode-ms-per-seq "$SIM_DECODE_MS_PER_SEQ" \
+    --prefill-ms-per-token "$SIM_PREFILL_MS_PER_TOKEN" --max-batch "$SIM_MAX_BATCH" \
+    "${tokenizer_args[@]}" \
+    >"$url_file" 2>"$SERVER_LOG" &
+SERVER_PID=$!
+set +x
+# Nothing tears this "stack" down but the script itself.
+trap 'kill "$SERVER_PID" 2>/dev/null' EXIT
+
+# The server picks a free port and prints its address first.
+for _ in {1..200}; do
+    if [[ -s "$url_file" ]] || ! kill -0 "$SERVER_PID" 2>/dev/null; then
+        break
+    fi
+    sleep 0.05
+done
+url=$(head -n 1 "$url_file" 2>/dev/null)
+if [[ ! "$url" =~ :([0-9]+)$ ]]; then
+    echo "error: the simulated server did not start:" >&2
+    cat "$SERVER_LOG" >&2
+    exit 1
+fi
+PORT=${BASH_REMATCH[1]}
+
+run_standard_benchmark --backend vllm

@@ -1,0 +1,210 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/inferencex/inferencex-go/schemas"
+)
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", "..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "go.work")); err != nil {
+		t.Fatalf("repository root not found at %s: %v", root, err)
+	}
+	return root
+}
+
+func TestExpand(t *testing.T) {
+	ctx := Contexts{
+		"inputs": map[string]any{"tp": float64(8), "dp-attn": false, "model": "org/m", "ratio": 0.8},
+		"env":    map[string]any{"EXP_NAME": "dsr1_1k1k"},
+		"runner": map[string]any{"name": "h200-nb_0"},
+		"matrix": map[string]any{"config": map[string]any{"prefill": map[string]any{"tp": float64(4)}}},
+	}
+	cases := []struct{ in, want, wantErr string }{
+		{"${{ inputs.tp }}", "8", ""},
+		{"${{inputs.dp-attn}}", "false", ""},
+		{"${{ inputs.ratio }}", "0.8", ""},
+		{"${{ env.EXP_NAME }}_${{ inputs.model }}_${{ runner.name }}", "dsr1_1k1k_org/m_h200-nb_0", ""},
+		{"${{ matrix.config.prefill.tp }}", "4", ""},
+		{"${{ inputs.missing }}", "", ""},
+		{"plain", "plain", ""},
+		{"${{ inputs.a || 'x' }}", "", "property paths only"},
+		{"${{ github.sha }}", "", `no context "github"`},
+	}
+	for _, c := range cases {
+		got, err := Expand(c.in, ctx)
+		if c.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+				t.Errorf("Expand(%q): error %v, want one containing %q", c.in, err, c.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != c.want {
+			t.Errorf("Expand(%q) = %q, %v; want %q", c.in, got, err, c.want)
+		}
+	}
+}
+
+func TestReadGitHubEnv(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "env")
+	if err := os.WriteFile(path, []byte("A=1\nRESULT_FILENAME=x_y=z\nB<<EOF\nline 1\nline 2\nEOF\nC=\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readGitHubEnv(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"A": "1", "RESULT_FILENAME": "x_y=z", "B": "line 1\nline 2", "C": ""}
+	if len(got) != len(want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %q", k, got[k], v)
+		}
+	}
+}
+
+// The simulated server's speed in the end-to-end test (see
+// benchmarks/toy_fp8_sim_sim.sh): a step of stepMs/TP^scaling plus
+// perSeqMs per running request, one token per request per step.
+const (
+	stepMs   = 6.0
+	scaling  = 0.7
+	perSeqMs = 0.5
+)
+
+// expectedOutputPerGPU is the decode throughput per GPU the timing model
+// gives at concurrency conc: conc tokens per step.
+func expectedOutputPerGPU(tp, conc float64) (tokPerSecPerGPU, tpotSec float64) {
+	step := stepMs/math.Pow(tp, scaling) + perSeqMs*conc
+	return conc * 1000 / step / tp, step / 1000
+}
+
+// Measured decode throughput per GPU must lie within this band around the
+// model's: below it for the prefill steps, the ramp up and down of each
+// batch and a busy machine's late wake-ups; hardly above it, since the
+// server never runs a step early.
+const tputLow, tputHigh = 0.75, 1.05
+
+// processedKeys are the keys every single-node processed result carries
+// (docs/resultproc.md, DESIGN.md).
+var processedKeys = []string{
+	"hw", "conc", "image", "model", "infmax_model_prefix", "framework", "precision", "spec_decoding", "disagg",
+	"isl", "osl", "is_multinode", "tp", "ep", "dp_attention", "tput_per_gpu", "output_tput_per_gpu", "input_tput_per_gpu",
+	"mean_ttft", "median_ttft", "std_ttft", "p99_ttft", "mean_tpot", "median_tpot", "std_tpot", "p99_tpot",
+	"mean_intvty", "median_intvty", "std_intvty", "p99_intvty", "mean_itl", "median_itl", "std_itl", "p99_itl",
+	"mean_e2el", "median_e2el", "std_e2el", "p99_e2el",
+}
+
+// TestPipelineOnSimulatedServer runs the whole pipeline — matrixgen, the
+// benchmark template's launch and process steps with runners/launch_sim.sh and
+// benchmarks/toy_fp8_sim_sim.sh, loadgen against its simulated server,
+// resultproc, collect, summarize — on a 4-job config and checks the aggregate.
+func TestPipelineOnSimulatedServer(t *testing.T) {
+	root := repoRoot(t)
+	// loadgen's tiny test tokenizer, as make demo uses: nothing is downloaded.
+	tokenizer := filepath.Join(root, "tools", "loadgen", "bench", "testdata", "tinytok")
+	out := filepath.Join(t.TempDir(), "out")
+	var log strings.Builder
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	res, err := Run(ctx, Options{
+		Root: root,
+		Out:  out,
+		MatrixArgs: []string{"full-sweep", "--single-node",
+			"--config-files", filepath.Join("tools", "e2e", "pipeline", "testdata", "master.yaml"),
+			"--runner-config", filepath.Join("tools", "e2e", "pipeline", "testdata", "runners.yaml")},
+		Env: []string{"TOKENIZER=" + tokenizer, "SIM_DECODE_STEP_MS=6", "SIM_TP_SCALING=0.7",
+			"SIM_DECODE_MS_PER_SEQ=0.5", "SIM_PREFILL_MS_PER_TOKEN=0.001"},
+		Log: &log,
+	})
+	if err != nil {
+		t.Fatalf("%v\nprogress:\n%s", err, log.String())
+	}
+	t.Log("\n" + log.String())
+	if len(res.Jobs) != 4 || !res.Simulated() {
+		t.Fatalf("%d jobs (simulated: %v), want 4 on the simulated runner", len(res.Jobs), res.Simulated())
+	}
+
+	data, err := os.ReadFile(res.Aggregate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := schemas.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []map[string]any
+	if err := json.Unmarshal(data, &rows); err != nil {
+		t.Fatalf("%s: %v", res.Aggregate, err)
+	}
+	if len(rows) != len(res.Jobs) {
+		t.Fatalf("%s has %d rows, want one per job (%d)", res.Aggregate, len(rows), len(res.Jobs))
+	}
+	var points []string
+	for _, row := range rows {
+		if err := v.ValidateValue(schemas.ProcessedResult, row); err != nil {
+			t.Errorf("row %v: %v", row, err)
+		}
+		for _, k := range processedKeys {
+			if _, ok := row[k]; !ok {
+				t.Errorf("row tp=%v conc=%v has no %s", row["tp"], row["conc"], k)
+			}
+		}
+		if row["hw"] != "sim" || row["framework"] != "sim" || row["infmax_model_prefix"] != "toy" {
+			t.Errorf("row is not labelled as the simulated toy config: hw=%v framework=%v prefix=%v", row["hw"], row["framework"], row["infmax_model_prefix"])
+		}
+		tp, _ := row["tp"].(float64)
+		conc, _ := row["conc"].(float64)
+		points = append(points, strings.Join([]string{format(tp), format(conc)}, "/"))
+		want, tpot := expectedOutputPerGPU(tp, conc)
+		got, _ := row["output_tput_per_gpu"].(float64)
+		if r := got / want; r < tputLow || r > tputHigh {
+			t.Errorf("tp=%v conc=%v: output throughput per GPU %.1f tok/s, the server's model gives %.1f (ratio %.2f, want %.2f..%.2f)",
+				tp, conc, got, want, r, tputLow, tputHigh)
+		}
+		if m, _ := row["median_tpot"].(float64); math.Abs(m-tpot)/tpot > 0.25 {
+			t.Errorf("tp=%v conc=%v: median TPOT %.2f ms, the server's step is %.2f ms", tp, conc, m*1000, tpot*1000)
+		}
+	}
+	slices.Sort(points)
+	if want := []string{"1/2", "1/8", "2/2", "2/8"}; !slices.Equal(points, want) {
+		t.Errorf("rows for tp/conc %v, want %v", points, want)
+	}
+
+	if !strings.Contains(res.Summary, "| toy ") || !strings.Contains(res.Summary, "SIM") {
+		t.Errorf("the summary table does not show the simulated toy results:\n%s", res.Summary)
+	}
+	html, err := os.ReadFile(res.Report)
+	if err != nil || !strings.Contains(string(html), "inferencex/toy-model") {
+		t.Errorf("report %s: %v (or it does not name the model)", res.Report, err)
+	}
+}
+
+func TestRunRejectsForeignOutputDirectory(t *testing.T) {
+	out := t.TempDir()
+	if err := os.WriteFile(filepath.Join(out, "keep.txt"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Run(context.Background(), Options{Root: repoRoot(t), Out: out, MatrixArgs: []string{"full-sweep"}})
+	if err == nil || !strings.Contains(err.Error(), "not empty") {
+		t.Fatalf("Run into a directory with other files: %v, want a refusal", err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "keep.txt")); err != nil {
+		t.Errorf("the directory's file is gone: %v", err)
+	}
+}
