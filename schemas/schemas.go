@@ -112,7 +112,8 @@ type Validator struct {
 	mu       sync.RWMutex
 	compiler *jsonschema.Compiler
 	compiled map[Kind]*jsonschema.Schema
-	raw      map[string]any // schema file URL -> decoded schema, for x-messages
+	fast     map[Kind]*fastSchema // nil where the schema has no fast path
+	raw      map[string]any       // schema file URL -> decoded schema, for x-messages
 }
 
 // New loads every embedded schema; each is compiled when first used.
@@ -120,7 +121,7 @@ func New() (*Validator, error) {
 	c := jsonschema.NewCompiler()
 	c.Draft = jsonschema.Draft2020
 	c.AssertFormat = true
-	v := &Validator{compiler: c, compiled: map[Kind]*jsonschema.Schema{}, raw: map[string]any{}}
+	v := &Validator{compiler: c, compiled: map[Kind]*jsonschema.Schema{}, fast: map[Kind]*fastSchema{}, raw: map[string]any{}}
 	for _, k := range Kinds() {
 		src, err := Source(k)
 		if err != nil {
@@ -139,8 +140,36 @@ func New() (*Validator, error) {
 	return v, nil
 }
 
-// schema returns the compiled schema of a kind.
-func (v *Validator) schema(k Kind) (*jsonschema.Schema, error) {
+// fastFor returns the fast checker of a kind (nil when the kind has none),
+// compiling it on first use.
+func (v *Validator) fastFor(k Kind) (*fastSchema, error) {
+	v.mu.RLock()
+	fs, ok := v.fast[k]
+	v.mu.RUnlock()
+	if ok {
+		return fs, nil
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if fs, ok := v.fast[k]; ok {
+		return fs, nil
+	}
+	url := baseURL + string(k) + ".schema.json"
+	if _, ok := v.raw[url]; !ok {
+		return nil, fmt.Errorf("schemas: no schema of kind %q", k)
+	}
+	fs, err := (&fastCompiler{raw: v.raw, done: map[string]*fastSchema{}}).compileURL(url)
+	if err != nil {
+		fs = nil // the library alone validates this kind
+	}
+	v.fast[k] = fs
+	return fs, nil
+}
+
+// library returns the jsonschema/v5 schema of a kind, compiling it on first
+// use: with a fast checker that is only when a document fails, since the
+// library's violations are what the messages come from.
+func (v *Validator) library(k Kind) (*jsonschema.Schema, error) {
 	v.mu.RLock()
 	s, ok := v.compiled[k]
 	v.mu.RUnlock()
@@ -164,11 +193,30 @@ func (v *Validator) schema(k Kind) (*jsonschema.Schema, error) {
 	return s, nil
 }
 
+// schema returns both (for tests).
+func (v *Validator) schema(k Kind) (*jsonschema.Schema, *fastSchema, error) {
+	s, err := v.library(k)
+	if err != nil {
+		return nil, nil, err
+	}
+	fs, err := v.fastFor(k)
+	return s, fs, err
+}
+
 // Validate checks a generic decoded document against the schema of kind k.
 // It returns nil, an *Error listing every violation, or another error when
 // the document holds values that JSON cannot (a Go struct, say).
 func (v *Validator) Validate(k Kind, doc any) error {
-	s, err := v.schema(k)
+	fs, err := v.fastFor(k)
+	if err != nil {
+		return err
+	}
+	if fs != nil {
+		if valid, known := fs.valid(doc); valid && known {
+			return nil
+		}
+	}
+	s, err := v.library(k)
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,7 @@ func mustValidator(t testing.TB) *Validator {
 func TestEveryKindCompiles(t *testing.T) {
 	v := mustValidator(t)
 	for _, k := range Kinds() {
-		if _, err := v.schema(k); err != nil {
+		if _, _, err := v.schema(k); err != nil {
 			t.Errorf("%s: %v", k, err)
 		}
 	}

@@ -349,12 +349,21 @@ func (c *converter) scalar(n *yaml.Node) (any, error) {
 	case "!!null":
 		return nil, nil
 	case "!!bool":
+		switch n.Value { // the common spellings, without a decoder per value
+		case "true":
+			return true, nil
+		case "false":
+			return false, nil
+		}
 		var b bool
 		if err := n.Decode(&b); err != nil {
 			return nil, c.errorf(n, "invalid boolean %q", n.Value)
 		}
 		return b, nil
 	case "!!int":
+		if i, err := strconv.ParseInt(n.Value, 10, 64); err == nil && plainDecimal(n.Value) {
+			return i, nil
+		}
 		var i int64
 		if err := n.Decode(&i); err != nil {
 			return nil, c.errorf(n, "integer %s does not fit in 64 bits", n.Value)
@@ -371,6 +380,24 @@ func (c *converter) scalar(n *yaml.Node) (any, error) {
 		return f, nil
 	}
 	return nil, c.errorf(n, "unsupported YAML tag %s", n.Tag)
+}
+
+// plainDecimal tells whether s is written as -?[1-9][0-9]* or 0. Other
+// integer forms (0x1F, 0o17, +5, and 010, which YAML 1.1 and the YAML
+// library read as octal) go through the library.
+func plainDecimal(s string) bool {
+	if strings.HasPrefix(s, "-") {
+		s = s[1:]
+	}
+	if s == "" || len(s) > 1 && s[0] == '0' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func describeNode(n *yaml.Node) string {

@@ -22,6 +22,7 @@ child:
   <<: *base
   q: 3
   r: 0x10
+nums: [010, -12, 0o17, +5, True, false, 1_000, 0, -0]
 `
 	d, err := Parse("t.yaml", []byte(src))
 	if err != nil {
@@ -31,6 +32,7 @@ child:
 		"a":     map[string]any{"b": int64(1), "c": []any{"x", 2.5, true, nil}, "d/e": "2024-01-02"},
 		"base":  map[string]any{"p": int64(1), "q": int64(2)},
 		"child": map[string]any{"p": int64(1), "q": int64(3), "r": int64(16)},
+		"nums":  []any{int64(8), int64(-12), int64(15), int64(5), true, false, int64(1000), int64(0), int64(0)},
 	}
 	if !reflect.DeepEqual(d.Root, want) {
 		t.Fatalf("root = %#v", d.Root)
@@ -62,7 +64,7 @@ child:
 	if got := d.Keys("/child"); !reflect.DeepEqual(got, []string{"q", "r", "p"}) {
 		t.Errorf("keys of child = %v", got)
 	}
-	if got := d.Keys(""); !reflect.DeepEqual(got, []string{"a", "base", "child"}) {
+	if got := d.Keys(""); !reflect.DeepEqual(got, []string{"a", "base", "child", "nums"}) {
 		t.Errorf("top-level keys = %v", got)
 	}
 }
