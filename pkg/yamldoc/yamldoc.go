@@ -386,9 +386,7 @@ func (c *converter) scalar(n *yaml.Node) (any, error) {
 // integer forms (0x1F, 0o17, +5, and 010, which YAML 1.1 and the YAML
 // library read as octal) go through the library.
 func plainDecimal(s string) bool {
-	if strings.HasPrefix(s, "-") {
-		s = s[1:]
-	}
+	s = strings.TrimPrefix(s, "-")
 	if s == "" || len(s) > 1 && s[0] == '0' {
 		return false
 	}
