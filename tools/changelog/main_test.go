@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -13,9 +12,9 @@ import (
 	"sort"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files of TestCases")
+	"github.com/inferencex/inferencex-go/pkg/golden"
+)
 
 // gitEnv makes commits reproducible and keeps the user's git config out.
 var gitEnv = []string{
@@ -143,19 +142,7 @@ func TestCases(t *testing.T) {
 			stdout, stderr, code, args := runCase(t, name, nil)
 			var b strings.Builder
 			fmt.Fprintf(&b, "$ changelog %s\nexit status %d\n-- stdout --\n%s-- stderr --\n%s", strings.Join(args, " "), code, stdout, stderr)
-			if *update {
-				if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if b.String() != string(want) {
-				t.Errorf("output differs from %s (go test -update rewrites it):\n%s", path, b.String())
-			}
+			golden.Check(t, path, []byte(b.String()))
 			if code != 0 && stdout != "" {
 				t.Errorf("exit %d with output on stdout", code)
 			}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -16,9 +15,9 @@ import (
 	"sync"
 	"testing"
 	"time"
-)
 
-var update = flag.Bool("update", false, "rewrite the testdata/*.golden files from what the tool does now")
+	"github.com/inferencex/inferencex-go/pkg/golden"
+)
 
 // invoke runs the tool in-process with an environment map.
 func invoke(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
@@ -28,21 +27,9 @@ func invoke(t *testing.T, env map[string]string, args ...string) (code int, stdo
 	return code, out.String(), errb.String()
 }
 
-func golden(t *testing.T, name, got string) {
+func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s:\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
-	}
+	golden.Check(t, filepath.Join("testdata", name+".golden"), []byte(got))
 }
 
 func readOriginal(t *testing.T, name string, v any) {
@@ -96,7 +83,7 @@ func TestResultsLikeOriginal(t *testing.T) {
 	if string(got) != orig["agg_bmk.json"] {
 		t.Errorf("agg_bmk.json differs from the original's")
 	}
-	golden(t, "results-ok", strings.ReplaceAll(stderr, out, "OUT"))
+	checkGolden(t, "results-ok", strings.ReplaceAll(stderr, out, "OUT"))
 }
 
 const validResult = "testdata/results/bmk_dsr1_1024_1024_fp8_sglang_tp8_ep1_dpa_false_conc4_specdecode_none_h200-nv_0/agg_dsr1_1024_1024_fp8_sglang_tp8_ep1_dpa_false_conc4_specdecode_none_h200-nv_0.json"
@@ -139,7 +126,7 @@ func TestResultsReportsBadFiles(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	stderr = strings.ReplaceAll(strings.ReplaceAll(stderr, dir, "DIR"), out, "OUT")
-	golden(t, "results-bad-files", stderr)
+	checkGolden(t, "results-bad-files", stderr)
 	for _, want := range []string{"DIR/bmk_b/agg_b.json: tp: expected integer", "DIR/bmk_c/agg_c.json:9:1: invalid JSON", "DIR/bmk_d/agg_d.json: hw: required key is missing",
 		"2 results for one configuration", "left out 3 invalid file(s)"} {
 		if !strings.Contains(stderr, want) {
@@ -250,7 +237,7 @@ func TestEvalsLikeOriginal(t *testing.T) {
 		}
 	}
 	t.Chdir(wd)
-	golden(t, "evals-stderr", stderr)
+	checkGolden(t, "evals-stderr", stderr)
 }
 
 func TestEvalsStrict(t *testing.T) {
@@ -287,7 +274,7 @@ func TestEvalsFlatArtifact(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Chdir(wd)
-	golden(t, "evals-flat", stdout+"-- agg_eval_bmk.json --\n"+string(agg)+"\n")
+	checkGolden(t, "evals-flat", stdout+"-- agg_eval_bmk.json --\n"+string(agg)+"\n")
 }
 
 func TestEvalsNoEvalJobs(t *testing.T) {
@@ -416,7 +403,7 @@ func TestSuccessRateLikeOriginal(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(orig.Stats) {
 		t.Errorf("stats %v, the original's %v", got, orig.Stats)
 	}
-	golden(t, "success-rate", string(data)+"\n-- stderr --\n"+strings.ReplaceAll(stderr, work, "WORK"))
+	checkGolden(t, "success-rate", string(data)+"\n-- stderr --\n"+strings.ReplaceAll(stderr, work, "WORK"))
 	if len(api.requests) != 4 {
 		t.Errorf("%d requests (%v), want the run and 3 pages of jobs", len(api.requests), api.requests)
 	}

@@ -14,9 +14,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files")
+	"github.com/inferencex/inferencex-go/pkg/golden"
+)
 
 // binary is loadgen built once for the tests that run it as a process.
 var binary string
@@ -38,25 +38,9 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func golden(t *testing.T, name string, got []byte) {
+func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test -update writes it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (go test -update rewrites it):\n%s", path, got)
-	}
+	golden.Check(t, filepath.Join("testdata", name), got)
 }
 
 func runLoadgen(t *testing.T, args ...string) (stdout, stderr string, status int) {
@@ -79,12 +63,12 @@ func TestHelp(t *testing.T) {
 	if status != 0 {
 		t.Fatalf("status %d", status)
 	}
-	golden(t, "help.txt", []byte(out))
+	checkGolden(t, "help.txt", []byte(out))
 	out, _, status = runLoadgen(t, "sim-server", "--help")
 	if status != 0 {
 		t.Fatalf("status %d", status)
 	}
-	golden(t, "sim-server-help.txt", []byte(out))
+	checkGolden(t, "sim-server-help.txt", []byte(out))
 }
 
 func TestUsageErrors(t *testing.T) {
@@ -107,7 +91,7 @@ func TestUsageErrors(t *testing.T) {
 		}
 		fmt.Fprintf(&all, "$ loadgen %s\n%s", strings.Join(tt.args, " "), stderr)
 	}
-	golden(t, "usage-errors.txt", all.Bytes())
+	checkGolden(t, "usage-errors.txt", all.Bytes())
 }
 
 // startSimServer starts `loadgen sim-server` and returns its URL.

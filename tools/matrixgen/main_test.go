@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -13,9 +12,9 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files of TestCLI")
+	"github.com/inferencex/inferencex-go/pkg/golden"
+)
 
 const (
 	configs  = "../../.github/configs"
@@ -202,20 +201,7 @@ func TestCLI(t *testing.T) {
 			stdout, stderr, code := runCLI(t, c.env, c.args...)
 			var b strings.Builder
 			fmt.Fprintf(&b, "$ matrixgen %s\nexit status %d\n-- stdout --\n%s-- stderr --\n%s", strings.Join(c.args, " "), code, stdout, stderr)
-			path := filepath.Join("testdata/golden", c.name+".txt")
-			if *update {
-				if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if b.String() != string(want) {
-				t.Errorf("output differs from %s (go test -update rewrites it):\n%s", path, b.String())
-			}
+			golden.Check(t, filepath.Join("testdata/golden", c.name+".txt"), []byte(b.String()))
 			// Whatever the case, a failure prints nothing on stdout and a
 			// success prints a valid matrix.
 			if code != 0 && stdout != "" && !strings.Contains(c.name, "help") {

@@ -4,16 +4,15 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the go.golden files from what the tool does now")
+	"github.com/inferencex/inferencex-go/pkg/golden"
+)
 
 // caseEnv reads a case's env file (KEY=VALUE lines, # comments).
 func caseEnv(t *testing.T, dir string) map[string]string {
@@ -150,19 +149,7 @@ func TestCasesAgainstOriginal(t *testing.T) {
 			}
 			got := runCase(t, dir, nil)
 
-			goldenPath := filepath.Join(dir, "go.golden")
-			if *update {
-				if err := os.WriteFile(goldenPath, []byte(got.golden()), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(goldenPath)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if got.golden() != string(want) {
-				t.Errorf("output differs from %s:\n--- got ---\n%s\n--- want ---\n%s", goldenPath, got.golden(), want)
-			}
+			golden.Check(t, filepath.Join(dir, "go.golden"), []byte(got.golden()))
 
 			for _, m := range messages[name] {
 				if !strings.Contains(got.stderr, m) {

@@ -3,15 +3,14 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the testdata/*.golden files from what the tool does now")
+	"github.com/inferencex/inferencex-go/pkg/golden"
+)
 
 const sweep = "testdata/sweep/results"
 const baselineAgg = "testdata/sweep/baseline-agg_bmk.json"
@@ -23,21 +22,9 @@ func invoke(t *testing.T, env map[string]string, args ...string) (int, string, s
 	return code, out.String(), errb.String()
 }
 
-func golden(t *testing.T, name, got string) {
+func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s:\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
-	}
+	golden.Check(t, filepath.Join("testdata", name+".golden"), []byte(got))
 }
 
 type original struct {
@@ -108,7 +95,7 @@ func TestBaseline(t *testing.T) {
 	if !ok {
 		t.Fatalf("no regression section:\n%s", stdout)
 	}
-	golden(t, "baseline", "## Regression check"+regression+"-- stderr --\n"+stderr)
+	checkGolden(t, "baseline", "## Regression check"+regression+"-- stderr --\n"+stderr)
 	for _, want := range []string{"**8 regressed**", "| dsr1 b200 sglang fp8 1k1k tp8 ep1 dpa=false conc=64",
 		"Only in the baseline: not measured in this run (1)", "- gptoss mi300x vllm fp4 1k8k tp1 ep1 dpa=false conc=64",
 		"Only in this run: no baseline to compare with (2)"} {

@@ -3,17 +3,16 @@ package promptcli
 import (
 	"bytes"
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/inferencex/inferencex-go/pkg/golden"
+
 	"github.com/inferencex/inferencex-go/tools/loadgen/tokenizer/tokenizertest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 func run(t *testing.T, fn func(context.Context, []string, *strings.Reader, *bytes.Buffer, *bytes.Buffer) int, stdin string, args ...string) (int, string, string) {
 	t.Helper()
@@ -36,24 +35,9 @@ func isolateHub(t *testing.T) {
 	t.Setenv("HF_HUB_OFFLINE", "1")
 }
 
-func golden(t *testing.T, name, got string) {
+func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs (run with -update after checking):\n got:\n%s\nwant:\n%s", name, got, want)
-	}
+	golden.Check(t, filepath.Join("testdata", name), []byte(got))
 }
 
 func TestTokenizeRoundTrip(t *testing.T) {
@@ -64,7 +48,7 @@ func TestTokenizeRoundTrip(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	golden(t, "tokenize.golden", out)
+	checkGolden(t, "tokenize.golden", out)
 	code, back, errs := run(t, tokenize, out, "--tokenizer", dir, "--decode")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
@@ -118,10 +102,10 @@ func TestDatasetCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "dataset.golden", string(data))
+	checkGolden(t, "dataset.golden", string(data))
 	// Timings vary; the statistics block does not.
 	stats := regexp.MustCompile(`(?m)^(tokenizer|generated) .*\n`).ReplaceAllString(errs, "")
-	golden(t, "dataset-stderr.golden", stats)
+	checkGolden(t, "dataset-stderr.golden", stats)
 
 	// Without --out the prompts go to stdout; --model stands in for
 	// --tokenizer; the chat template wraps each prompt.

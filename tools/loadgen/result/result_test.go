@@ -3,7 +3,6 @@ package result
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"math"
 	"os"
@@ -13,28 +12,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/inferencex/inferencex-go/pkg/golden"
+
 	"github.com/inferencex/inferencex-go/schemas"
 	"github.com/inferencex/inferencex-go/tools/loadgen/metrics"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files")
-
-func golden(t *testing.T, name string, got []byte) {
+func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test -update rewrites it):\n got: %s\nwant: %s", name, got, want)
-	}
+	golden.Check(t, filepath.Join("testdata", name), got)
 }
 
 // sample is a small run with known numbers: two completed requests, one
@@ -81,7 +67,7 @@ func TestResultDocument(t *testing.T) {
 		if detailed {
 			name = "result-detailed.json"
 		}
-		golden(t, name, data)
+		checkGolden(t, name, data)
 	}
 }
 
@@ -179,7 +165,7 @@ func TestSummaryBlock(t *testing.T) {
 	var b bytes.Buffer
 	PrintSummary(&b, s, o, m)
 	PrintHealth(&b, o, m)
-	golden(t, "summary.txt", b.Bytes())
+	checkGolden(t, "summary.txt", b.Bytes())
 	first := strings.SplitN(b.String(), "\n", 2)[0]
 	if first != "============ Serving Benchmark Result ============" {
 		t.Errorf("header %q", first)

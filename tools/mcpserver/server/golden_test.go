@@ -3,16 +3,14 @@ package server
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/inferencex/inferencex-go/pkg/golden"
+
 	"github.com/inferencex/inferencex-go/tools/mcpserver/internal/fixture"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 // TestGolden pins what clients see: the text and the structured content
 // of each tool for a scripted session. Temporary paths are replaced by
@@ -61,23 +59,7 @@ func TestGolden(t *testing.T) {
 				b.WriteString("\n")
 			}
 			got := strings.NewReplacer(dir, "$UPSTREAMS", configDir, "$CONFIGS").Replace(b.String())
-			path := filepath.Join("testdata", "golden", step.name+".txt")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("%s differs from %s (run with -update to accept):\n%s", step.name, path, got)
-			}
+			golden.Check(t, filepath.Join("testdata", "golden", step.name+".txt"), []byte(got))
 		})
 	}
 }
