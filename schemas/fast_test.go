@@ -69,10 +69,13 @@ func fixtures(t testing.TB) map[string]any {
 		}
 		if d.IsDir() {
 			switch d.Name() {
-			case ".git", ".cache", "node_modules", "bin", ".tools", "fuzz":
+			case ".git", ".cache", "node_modules", "bin", ".tools", "fuzz", "demo-out":
 				return filepath.SkipDir
 			}
 			return nil
+		}
+		if !d.Type().IsRegular() {
+			return nil // links and other special files
 		}
 		info, err := d.Info()
 		if err != nil || info.Size() > 2<<20 {

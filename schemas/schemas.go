@@ -483,10 +483,10 @@ func translate(ve *jsonschema.ValidationError, allowed []string, doc any) []Viol
 		return out
 	case kw == "type":
 		expected, _, _ := strings.Cut(strings.TrimPrefix(msg, "expected "), ", but got ")
-		return []Violation{{Pointer: loc, Message: fmt.Sprintf("expected %s, got %s", expected, describe(lookup(doc, loc)))}}
+		return []Violation{{Pointer: loc, Message: fmt.Sprintf("expected %s, got %s", expected, Describe(lookup(doc, loc)))}}
 	case kw == "enum" || kw == "const":
 		m := strings.Replace(msg, "value must be", "must be", 1)
-		return []Violation{{Pointer: loc, Message: fmt.Sprintf("%s, got %s", m, describe(lookup(doc, loc)))}}
+		return []Violation{{Pointer: loc, Message: fmt.Sprintf("%s, got %s", m, Describe(lookup(doc, loc)))}}
 	case kw == "minItems":
 		return []Violation{{Pointer: loc, Message: "must not be empty"}}
 	case kw == "minLength":
@@ -505,9 +505,9 @@ func translate(ve *jsonschema.ValidationError, allowed []string, doc any) []Viol
 	return []Violation{{Pointer: loc, Message: msg, AtKey: isPropertyNameCheck(ve.KeywordLocation)}}
 }
 
-// describe renders a value in a message: its JSON type and, for scalars, the
-// value itself.
-func describe(val any) string {
+// Describe renders a value in a message: its JSON type and, for scalars,
+// the value itself (strings cut at 40 bytes).
+func Describe(val any) string {
 	switch x := val.(type) {
 	case nil:
 		return "null"

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/inferencex/inferencex-go/pkg/pyjson"
+	"github.com/inferencex/inferencex-go/schemas"
 )
 
 // DecodeOrdered decodes one JSON document the way Python's json.load does
@@ -218,26 +219,11 @@ func Int(v any) (int64, bool) {
 	return 0, false
 }
 
-// Describe names a value's JSON type for messages.
+// Describe names a value's JSON type (and a scalar's value) for messages.
 func Describe(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return fmt.Sprintf("boolean %t", x)
-	case string:
-		if len(x) > 40 {
-			x = x[:40] + "…"
-		}
-		return fmt.Sprintf("string %q", x)
-	case json.Number:
-		return "number " + x.String()
-	case float64, int, int64:
-		return fmt.Sprintf("number %v", x)
-	case []any:
-		return "array"
-	case *pyjson.Object, pyjson.Object, map[string]any:
+	switch v.(type) {
+	case *pyjson.Object, pyjson.Object:
 		return "object"
 	}
-	return fmt.Sprintf("%T", v)
+	return schemas.Describe(v)
 }
