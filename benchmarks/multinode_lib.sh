@@ -230,3 +230,108 @@ srtctl_run_recipe() {
     deactivate 2>/dev/null || true
     rm -rf .venv
 }
+
+# sglang_disagg_mi355x REPO BRANCH MODEL_NAME runs a disaggregated SGLang
+# (MoRI transfer) recipe on MI355X nodes through the sglang_disagg Slurm
+# scripts (submit_disagg.sh) of REPO at BRANCH, for the model directory
+# MODEL_NAME under MODEL_PATH, and leaves the result files in the workspace.
+sglang_disagg_mi355x() {
+    local repo=$1 branch=$2 model_name=$3
+    check_env_vars CONC_LIST ISL OSL IMAGE SPEC_DECODING MODEL_PATH GITHUB_WORKSPACE RESULT_FILENAME \
+        PREFILL_NUM_WORKERS PREFILL_TP PREFILL_EP PREFILL_DP_ATTN \
+        DECODE_NUM_WORKERS DECODE_TP DECODE_EP DECODE_DP_ATTN \
+        PREFILL_NODES DECODE_NODES SGL_SLURM_JOBS_PATH RANDOM_RANGE_RATIO
+    print_job_banner
+    set -x
+
+    cd "$GITHUB_WORKSPACE" || return 1
+    rm -rf "$SGL_SLURM_JOBS_PATH"
+    git clone --branch "$branch" "$repo" "$SGL_SLURM_JOBS_PATH" || return 1
+    local jobs_dir="$GITHUB_WORKSPACE/$SGL_SLURM_JOBS_PATH"
+    cd "$jobs_dir" || return 1
+
+    export TIME_LIMIT="08:00:00"
+    export MODEL_NAME="$model_name"
+    export CONTAINER_IMAGE="$IMAGE"
+    export MODEL_PATH
+    # Both sides always use expert parallelism; attention data parallelism
+    # follows the config.
+    export PREFILL_ENABLE_EP=true DECODE_ENABLE_EP=true
+    export PREFILL_ENABLE_DP=false DECODE_ENABLE_DP=false
+    if [[ "$PREFILL_DP_ATTN" == true ]]; then PREFILL_ENABLE_DP=true; fi
+    if [[ "$DECODE_DP_ATTN" == true ]]; then DECODE_ENABLE_DP=true; fi
+
+    # submit_disagg.sh takes the concurrencies joined by "x" (4x8x16) and
+    # prints the Slurm job id.
+    local job
+    job=$(bash ./submit_disagg.sh "$PREFILL_NODES" "$PREFILL_NUM_WORKERS" \
+        "$DECODE_NODES" "$DECODE_NUM_WORKERS" \
+        "$ISL" "$OSL" "${CONC_LIST// /x}" inf \
+        "$PREFILL_ENABLE_EP" "$PREFILL_ENABLE_DP" \
+        "$DECODE_ENABLE_EP" "$DECODE_ENABLE_DP" \
+        "$RANDOM_RANGE_RATIO")
+    if [[ ! "$job" =~ ^[0-9]+$ ]]; then
+        echo "error: submit_disagg.sh did not print a job id (got '$job')" >&2
+        return 1
+    fi
+
+    follow_slurm_log "$job" "$jobs_dir/slurm_job-${job}.out" || return 1
+
+    # Each run writes logs/<run>/sglang_isl_I_osl_O/; take the newest.
+    local results
+    results=$(newest_dir "$jobs_dir"/logs/*/"sglang_isl_${ISL}_osl_${OSL}")
+    if [[ -z "$results" ]]; then
+        echo "error: no results directory for ISL=$ISL OSL=$OSL under $jobs_dir/logs" >&2
+        scancel_sync "$job"
+        return 1
+    fi
+    ls -la "$results"
+    local status=0
+    copy_results_as_is "$results" || status=$?
+    # Release the job's hold on the NFS files before the launcher removes them.
+    scancel_sync "$job"
+    return "$status"
+}
+
+# dynamo_sglang_gb200 GPU_TYPE runs a disaggregated Dynamo + SGLang recipe on
+# GB200 NVL72 through the Slurm scripts of Dynamo's SGLang example
+# (submit_disagg.sh, frozen at a Dynamo commit) with their GPU_TYPE configs
+# (gb200-fp4, gb200-fp8), and leaves the result files in the workspace.
+dynamo_sglang_gb200() {
+    local gpu_type=$1
+    check_env_vars CONC_LIST ISL OSL IMAGE SPEC_DECODING MODEL_PATH GITHUB_WORKSPACE RESULT_FILENAME \
+        PREFILL_NUM_WORKERS PREFILL_TP PREFILL_EP PREFILL_DP_ATTN \
+        DECODE_NUM_WORKERS DECODE_TP DECODE_EP DECODE_DP_ATTN \
+        PREFILL_NODES DECODE_NODES N_ADDITIONAL_FRONTENDS SGL_SLURM_JOBS_PATH CONFIG_DIR SCRIPT_MODE
+    set -x
+
+    cd "$GITHUB_WORKSPACE" || return 1
+    rm -rf dynamo
+    git clone https://github.com/ai-dynamo/dynamo.git || return 1
+    git -C dynamo checkout b7107d008392eded64c23a7540fb99bca46b4c91 || return 1
+    local jobs_dir="$GITHUB_WORKSPACE/$SGL_SLURM_JOBS_PATH"
+    cd "$jobs_dir" || return 1
+
+    export TIME_LIMIT="04:00:00"
+    export CONTAINER_IMAGE="$IMAGE"
+    export GPU_TYPE="$gpu_type"
+    export MODEL_PATH CONFIG_DIR
+
+    # submit_disagg.sh takes the concurrencies joined by "x" (4x8x16).
+    bash ./submit_disagg.sh "$PREFILL_NODES" "$PREFILL_NUM_WORKERS" \
+        "$DECODE_NODES" "$DECODE_NUM_WORKERS" "$N_ADDITIONAL_FRONTENDS" \
+        "$ISL" "$OSL" "${CONC_LIST// /x}" inf "$GPU_TYPE" "$SCRIPT_MODE" || return 1
+
+    # The script submits several jobs and reports none of their ids.
+    wait_for_user_jobs 30
+
+    # Each run writes logs/<run>/vllm_isl_I_osl_O/; take the newest.
+    local results
+    results=$(newest_dir "$jobs_dir"/logs/*/"vllm_isl_${ISL}_osl_${OSL}")
+    if [[ -z "$results" ]]; then
+        echo "error: no results directory for ISL=$ISL OSL=$OSL under $jobs_dir/logs" >&2
+        return 1
+    fi
+    ls -la "$results"
+    copy_results_as_is "$results"
+}
