@@ -245,6 +245,27 @@ run_standard_benchmark() {
     fi
 }
 
+# start_trtllm_serve OPTIONS [ARG...] starts TensorRT-LLM's server (one MPI
+# rank, PyTorch backend) for $MODEL on $PORT with tensor and expert
+# parallelism $TP and $EP_SIZE and the extra LLM API options file OPTIONS;
+# ARGs go between the fixed flags and the parallelism. Output goes to
+# $SERVER_LOG; SERVER_PID is the server.
+start_trtllm_serve() {
+    local options=$1
+    shift
+    set -x
+    mpirun -n 1 --oversubscribe --allow-run-as-root \
+        trtllm-serve "$MODEL" --port="$PORT" \
+        --trust_remote_code \
+        --backend=pytorch \
+        "$@" \
+        --tp_size="$TP" --ep_size="$EP_SIZE" \
+        --extra_llm_api_options="$options" \
+        >"$SERVER_LOG" 2>&1 &
+    SERVER_PID=$!
+    set +x
+}
+
 # capture_token_sizes MAX prints the token counts TensorRT-LLM captures
 # piecewise CUDA graphs for: powers of two to 128, then every multiple of 256
 # below MAX, then MAX itself, as "1, 2, 4, ...".

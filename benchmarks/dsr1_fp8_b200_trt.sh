@@ -79,17 +79,8 @@ torch_compile_config:
 CONFIG
 fi
 
-set -x
-mpirun -n 1 --oversubscribe --allow-run-as-root \
-    trtllm-serve "$MODEL" --port="$PORT" \
-    --trust_remote_code \
-    --backend=pytorch \
+start_trtllm_serve "$options" \
     --max_seq_len="$max_seq_len" \
-    --max_num_tokens="$max_num_tokens" \
-    --tp_size="$TP" --ep_size="$EP_SIZE" \
-    --extra_llm_api_options="$options" \
-    >"$SERVER_LOG" 2>&1 &
-SERVER_PID=$!
-set +x
+    --max_num_tokens="$max_num_tokens"
 
 run_standard_benchmark --backend openai

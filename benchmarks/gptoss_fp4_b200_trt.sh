@@ -45,18 +45,9 @@ fi
 echo "extra LLM API options:"
 cat "$options"
 
-set -x
-mpirun -n 1 --oversubscribe --allow-run-as-root \
-    trtllm-serve "$MODEL" --port="$PORT" \
-    --trust_remote_code \
-    --backend=pytorch \
+start_trtllm_serve "$options" \
     --max_batch_size 512 \
     --max_seq_len="$MAX_MODEL_LEN" \
-    --max_num_tokens=20000 \
-    --tp_size="$TP" --ep_size="$EP_SIZE" \
-    --extra_llm_api_options="$options" \
-    >"$SERVER_LOG" 2>&1 &
-SERVER_PID=$!
-set +x
+    --max_num_tokens=20000
 
 run_standard_benchmark --backend openai
