@@ -107,6 +107,22 @@ type Backend interface {
 	Parse(data []byte, c *Chunk) error
 }
 
+// memoParser is a Backend that can read a stream's payloads faster with a
+// Memo of the previous one.
+type memoParser interface {
+	parseMemo(m *Memo, data []byte, c *Chunk) error
+}
+
+// ParseStream is b.Parse for the payloads of one stream, in order, with m
+// carried between them (one Memo per stream being read). It gives what Parse
+// gives; m only makes it faster where the backend knows how.
+func ParseStream(b Backend, m *Memo, data []byte, c *Chunk) error {
+	if mp, ok := b.(memoParser); ok {
+		return mp.parseMemo(m, data, c)
+	}
+	return b.Parse(data, c)
+}
+
 // Names lists the --backend values, in the original's order.
 func Names() []string {
 	return []string{"tgi", "vllm", "lmdeploy", "deepspeed-mii", "openai", "openai-chat", "tensorrt-llm", "scalellm", "sglang"}
@@ -227,6 +243,10 @@ func jsonType(goKind string) string {
 
 func (completions) Parse(data []byte, c *Chunk) error { return parseOpenAI(data, c, false) }
 
+func (completions) parseMemo(m *Memo, data []byte, c *Chunk) error {
+	return parseOpenAIMemo(m, data, c, false)
+}
+
 // ---- OpenAI chat completions ----------------------------------------------
 
 type chat struct{}
@@ -275,6 +295,8 @@ func (chat) Streaming() bool                   { return true }
 func (chat) EndsWithDone() bool                { return true }
 func (chat) ReportsUsage() bool                { return true }
 func (chat) Parse(data []byte, c *Chunk) error { return parseOpenAI(data, c, true) }
+
+func (chat) parseMemo(m *Memo, data []byte, c *Chunk) error { return parseOpenAIMemo(m, data, c, true) }
 
 // ---- Triton TensorRT-LLM generate_stream ----------------------------------
 

@@ -1,7 +1,10 @@
 package backend
 
 import (
+	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 )
@@ -13,18 +16,25 @@ import (
 // original's dict lookups: keys are case-sensitive and a repeated key's last
 // value wins.
 func parseOpenAI(data []byte, c *Chunk, isChat bool) error {
+	_, err := parseOpenAIText(data, c, isChat)
+	return err
+}
+
+// parseOpenAIText is parseOpenAI that also returns the string the chunk's
+// text came from, when it came from exactly one (ok is false otherwise).
+func parseOpenAIText(data []byte, c *Chunk, isChat bool) (span, error) {
 	*c = Chunk{Text: c.Text[:0], PromptTokens: -1}
 	s := scanner{data: data}
 	st := chunkState{isChat: isChat}
 	if err := s.topObject(&st); err != nil {
-		return err
+		return span{}, err
 	}
 	// A server's error report wins over anything odd about its shape.
 	if st.errorSet || st.objectIsError {
-		return payloadErr(ServerError, "server error in stream", data)
+		return span{}, payloadErr(ServerError, "server error in stream", data)
 	}
 	if msg := st.shapeError(); msg != "" {
-		return payloadErr(Malformed, msg, data)
+		return span{}, payloadErr(Malformed, msg, data)
 	}
 	if st.usage.completion >= 0 {
 		c.HasUsage = true
@@ -34,30 +44,93 @@ func parseOpenAI(data []byte, c *Chunk, isChat bool) error {
 	switch {
 	case !st.choices.present:
 		if st.usage.present {
-			return nil
+			return span{}, nil
 		}
-		return payloadErr(Malformed, "chunk has neither choices nor usage", data)
+		return span{}, payloadErr(Malformed, "chunk has neither choices nor usage", data)
 	case !st.choices.first:
-		return nil // the usage chunk, or a keep-alive
+		return span{}, nil // the usage chunk, or a keep-alive
 	}
 	ch := &st.choices
 	if isChat && !ch.delta.present {
-		return payloadErr(Malformed, "chat chunk choice has no delta", data)
+		return span{}, payloadErr(Malformed, "chat chunk choice has no delta", data)
 	}
 	c.Token = true
+	var only span
+	parts := 0
 	for _, part := range [...]field{ch.delta.reasoningContent, ch.delta.reasoning, ch.delta.content, ch.text} {
 		if part.span.ok {
 			c.Text = s.appendString(c.Text, part.span)
+			only = part.span
+			parts++
 		}
 	}
 	c.ChunkTokens = ch.logprobs.count
-	return nil
+	if parts != 1 {
+		return span{}, nil
+	}
+	return only, nil
+}
+
+// Memo carries what parsing one chunk of a stream learnt to the next. A
+// server streams chunks that differ in nothing but the generated text (the
+// id, timestamps and model name are fixed for the request), so a chunk whose
+// bytes equal the last fully parsed one's around its text string, with one
+// JSON string in that place, means what that chunk meant with the new text:
+// JSON gives the same reading to the same bytes before and after one string
+// token. Checking that is two comparisons and a scan of the text, a tenth of
+// a full parse; anything else is parsed in full, so the result never
+// differs from Parse's. The zero Memo is ready to use.
+type Memo struct {
+	shape      []byte // the last chunk parsed in full
+	start, end int    // its text string: shape[start:end], quotes included
+	chunk      Chunk  // what it held (Text aside)
+	valid      bool
+}
+
+// Reset forgets the last chunk.
+func (m *Memo) Reset() { m.valid = false }
+
+func parseOpenAIMemo(m *Memo, data []byte, c *Chunk, isChat bool) error {
+	if m.valid && m.reuse(data, c) {
+		return nil
+	}
+	sp, err := parseOpenAIText(data, c, isChat)
+	m.valid = err == nil && sp.ok && len(data) <= maxMemo
+	if m.valid {
+		m.shape = append(m.shape[:0], data...)
+		m.start, m.end = sp.start, sp.end
+		m.chunk = *c
+		m.chunk.Text = nil
+	}
+	return err
+}
+
+// maxMemo bounds the chunk a Memo copies; longer ones are parsed in full.
+const maxMemo = 4096
+
+// reuse reads data through the memo when only the text string differs.
+func (m *Memo) reuse(data []byte, c *Chunk) bool {
+	pre, suf := m.shape[:m.start], m.shape[m.end:]
+	if len(data) < len(pre)+2+len(suf) || data[len(pre)] != '"' ||
+		!bytes.Equal(data[:len(pre)], pre) || !bytes.Equal(data[len(data)-len(suf):], suf) {
+		return false
+	}
+	s := scanner{data: data, i: len(pre)}
+	sp, err := s.str()
+	if err != nil || sp.end != len(data)-len(suf) {
+		return false
+	}
+	text := c.Text[:0]
+	*c = m.chunk
+	c.Text = s.appendString(text, sp)
+	return true
 }
 
 // span is a JSON string value inside the payload.
 type span struct {
 	start, end int // the quoted string is data[start:end]
 	escaped    bool
+	ascii      bool // no byte above 0x7f (so valid UTF-8 without checking)
 	ok         bool
 }
 
@@ -385,7 +458,7 @@ func (s *scanner) object(field func(key []byte) error) error {
 			return err
 		}
 		key := s.data[sp.start+1 : sp.end-1]
-		if sp.escaped || !utf8.Valid(key) {
+		if sp.escaped || !sp.ascii && !utf8.Valid(key) {
 			keyBuf = s.appendString(keyBuf[:0], sp)
 			key = keyBuf
 		}
@@ -531,12 +604,24 @@ func (s *scanner) number() error {
 	return nil
 }
 
-// str consumes a string and returns where it lies.
+// str consumes a string and returns where it lies. Plain runs of a string
+// (no quote, backslash, control or non-ASCII byte) are skipped eight bytes
+// at a time: string contents are most of a chunk's bytes.
 func (s *scanner) str() (span, error) {
 	d := s.data
-	sp := span{start: s.i, ok: true}
+	sp := span{start: s.i, ok: true, ascii: true}
 	i := s.i + 1
 	for {
+		for i+8 <= len(d) {
+			w := binary.LittleEndian.Uint64(d[i:])
+			m := stopBytes(w)
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += bits.TrailingZeros64(m) >> 3
+			break
+		}
 		if i >= len(d) {
 			s.i = i
 			return span{}, s.fail("unterminated string")
@@ -569,9 +654,24 @@ func (s *scanner) str() (span, error) {
 			s.i = i
 			return span{}, s.fail("control character in string")
 		default:
+			if c >= 0x80 {
+				sp.ascii = false
+			}
 			i++
 		}
 	}
+}
+
+// stopBytes marks (with its high bit) each byte of the little-endian word w
+// that str must look at one by one: '"', '\\', a control character or a
+// byte of a multi-byte UTF-8 sequence. Bits above the lowest mark may be
+// spurious (a borrow carries into the next byte), so only the lowest one is
+// to be trusted.
+func stopBytes(w uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	q := w ^ ('"' * ones)
+	b := w ^ ('\\' * ones)
+	return ((q-ones)&^q | (b-ones)&^b | (w-0x20*ones)&^w | w) & highs
 }
 
 func isHex(c byte) bool {
@@ -584,7 +684,7 @@ func isHex(c byte) bool {
 // UTF-8 (replaced by U+FFFD) is the reference.
 func (s *scanner) appendString(dst []byte, sp span) []byte {
 	raw := s.data[sp.start+1 : sp.end-1]
-	if !sp.escaped && utf8.Valid(raw) {
+	if !sp.escaped && (sp.ascii || utf8.Valid(raw)) {
 		return append(dst, raw...)
 	}
 	var v string

@@ -319,6 +319,7 @@ var (
 type streamState struct {
 	reader *sse.Reader
 	chunk  backend.Chunk
+	memo   backend.Memo
 	text   []byte
 }
 
@@ -382,6 +383,7 @@ func (e *Engine) do(ctx context.Context, w *watchdog, start time.Time, index int
 	fl := w.track(cancel)
 	defer w.untrack(fl)
 	st.reader.Reset(resp.Body)
+	st.memo.Reset()
 	st.reader.SetClock(func() time.Time {
 		now := time.Now()
 		fl.lastRead.Store(int64(now.Sub(start)))
@@ -409,7 +411,7 @@ func (e *Engine) do(ctx context.Context, w *watchdog, start time.Time, index int
 			done = true
 			continue
 		}
-		if err := e.cfg.Backend.Parse(ev.Data, &st.chunk); err != nil {
+		if err := backend.ParseStream(e.cfg.Backend, &st.memo, ev.Data, &st.chunk); err != nil {
 			var pe *backend.PayloadError
 			if errors.As(err, &pe) && pe.Kind == backend.ServerError {
 				return fail(r, KindServerError, err.Error())
