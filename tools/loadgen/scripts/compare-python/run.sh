@@ -10,6 +10,13 @@
 #   3. how far each one's median ITL and TPOT drift from the server's fixed
 #      step when the chunk rate is high (the client as the bottleneck).
 #
+# Runs 1 and 3 also measure floor.c (built with the C compiler when there is
+# one): a client that only receives the chunks, whose CPU is the kernel's
+# price per chunk that every client pays. Python's CPU over it is the most
+# any client could save against Python in that run. gofloor does the same
+# with one goroutine per connection, as loadgen reads: what it spends over
+# floor.c is the Go runtime's part.
+#
 # Needs Debian's python3-aiohttp, python3-numpy and python3-tqdm (apt-get
 # install them); transformers is replaced by a stand-in tokenizer (shim/).
 # The original is read from $REF (default /work/ref); it is run, never copied.
@@ -45,7 +52,13 @@ start_sim() {
   for _ in $(seq 100); do [ -s "$out/sim.url" ] && break; sleep 0.05; done
   url=$(head -1 "$out/sim.url")
 }
-stop_sim() { [ -n "$sim_pid" ] && kill "$sim_pid" && wait "$sim_pid" || true; sim_pid=""; }
+stop_sim() {
+  if [ -n "$sim_pid" ]; then
+    kill "$sim_pid" 2>/dev/null || true
+    wait "$sim_pid" 2>/dev/null || true
+  fi
+  sim_pid=""
+}
 trap stop_sim EXIT
 
 # The flags benchmark_lib.sh run_benchmark_serving passes, for both clients.
@@ -64,6 +77,43 @@ measure() {
     echo "$name failed:" >&2; tail -20 "$out/$name.stderr" >&2; exit 1; }
 }
 
+floors=()
+if command -v "${CC:-cc}" >/dev/null; then
+  "${CC:-cc}" -O2 -o "$out/floor" "$here/floor.c"
+  floors+=("$out/floor")
+else
+  echo "no C compiler: the floor client is left out" >&2
+fi
+(cd "$root/tools/loadgen" && go build -o "$out/gofloor" ./scripts/compare-python/gofloor)
+floors+=("$out/gofloor")
+# measure_floor NAME CONC REQUESTS OUTPUT_LEN: runs the floor clients.
+measure_floor() {
+  local hostport=${url#http://} bin
+  hostport=${hostport%%/*}
+  for bin in "${floors[@]}"; do
+    "$bin" "$hostport" "$2" "$3" "$4" >"$out/$1.$(basename "$bin")" 2>"$out/$1.stderr" || {
+      echo "$1 ($bin) failed:" >&2; tail -20 "$out/$1.stderr" >&2; exit 1; }
+  done
+}
+# report_floor NAME PYTHON_RUN WARMUP_TOKENS: the floor clients' lines, and
+# the most any client could save against Python there.
+report_floor() {
+  "$python" - "$1" "$out/$1" "$out/$2.time" "$out/$2.json" "$3" <<'PY'
+import json, os, re, sys
+name, prefix, py_time, py_json, warm = sys.argv[1:6]
+user, sys_, _ = (float(x) for x in open(py_time).read().split())
+py = (user + sys_) / (json.load(open(py_json))["total_output_tokens"] + int(warm)) * 1e6
+for kind in ("gofloor", "floor"):
+    if not os.path.exists(f"{prefix}.{kind}"):
+        continue
+    line = open(f"{prefix}.{kind}").read().strip()
+    print(f"{name + '/' + kind:<22} {line}")
+    if kind == "floor":
+        floor = float(re.search(r"cpu/Mtok=([0-9.]+)s", line).group(1))
+        print(f"{'':<22} Python / floor = {py / floor:.1f}x: the most any client can save against Python here")
+PY
+}
+
 python_client=(env PYTHONPATH="$here/shim" "$python" "$original")
 go_client=("$loadgen" --tokenizer "$tiny")
 
@@ -71,7 +121,7 @@ go_client=("$loadgen" --tokenizer "$tiny")
 # streamed (measured run and warmup; start-up included).
 report() {
   local name=$1 warm=$2
-  read -r user sys wall <"$out/$name.time"
+  read -r user sys _ <"$out/$name.time"
   "$python" - "$name" "$warm" "$user" "$sys" "$out/$name.json" <<'PY'
 import json, sys
 name, warm, user, sys_, path = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
@@ -90,9 +140,11 @@ start_sim --decode-step-ms "$STEP_MS" --decode-ms-per-seq 0 --prefill-ms-per-tok
 measure python-paced "${python_client[@]}" $(common "$CONC" "$PROMPTS" "$OUTPUT_LEN" python-paced)
 # shellcheck disable=SC2046
 measure loadgen-paced "${go_client[@]}" $(common "$CONC" "$PROMPTS" "$OUTPUT_LEN" loadgen-paced)
+measure_floor floor-paced "$CONC" "$PROMPTS" "$OUTPUT_LEN"
 stop_sim
 report python-paced $((2 * CONC * OUTPUT_LEN))
 report loadgen-paced $((2 * CONC * OUTPUT_LEN))
+report_floor floor-paced python-paced $((2 * CONC * OUTPUT_LEN))
 
 echo "== 2. Highest token rate: concurrency $FAST_CONC, $FAST_PROMPTS x $FAST_OUTPUT_LEN tokens, no pacing"
 start_sim --decode-step-ms 0 --decode-ms-per-seq 0 --prefill-ms-per-token 0 --max-batch "$FAST_CONC"
@@ -110,9 +162,11 @@ start_sim --decode-step-ms "$HIGH_STEP_MS" --decode-ms-per-seq 0 --prefill-ms-pe
 measure python-high "${python_client[@]}" $(common "$HIGH_CONC" "$HIGH_CONC" "$HIGH_OUTPUT_LEN" python-high) --num-warmups 0
 # shellcheck disable=SC2046
 measure loadgen-high "${go_client[@]}" $(common "$HIGH_CONC" "$HIGH_CONC" "$HIGH_OUTPUT_LEN" loadgen-high) --num-warmups 0
+measure_floor floor-high "$HIGH_CONC" "$HIGH_CONC" "$HIGH_OUTPUT_LEN"
 stop_sim
 report python-high 0
 report loadgen-high 0
+report_floor floor-high python-high 0
 echo "(the server's step is ${HIGH_STEP_MS} ms: the truth both should report)"
 
 echo "== 4. Result keys: the original's, in its order, are the start of loadgen's"
@@ -126,6 +180,22 @@ if not same:
     print("loadgen:", go[:len(py)])
     sys.exit(1)
 print("loadgen adds:", ", ".join(go[len(py):]))
+PY
+echo "== 5. Python's CPU per token over loadgen's (the target is at least 10x)"
+"$python" - "$out" $((2 * CONC * OUTPUT_LEN)) $((2 * FAST_CONC * FAST_OUTPUT_LEN)) <<'PY'
+import json, os, re, sys
+out, warm = sys.argv[1], {"paced": int(sys.argv[2]), "fast": int(sys.argv[3]), "high": 0}
+def per_token(name, run):
+    user, sys_, _ = (float(x) for x in open(f"{out}/{name}-{run}.time").read().split())
+    return (user + sys_) / (json.load(open(f"{out}/{name}-{run}.json"))["total_output_tokens"] + warm[run]) * 1e6
+for run in ("paced", "fast", "high"):
+    py, go = per_token("python", run), per_token("loadgen", run)
+    line = f"{run:<6} {py / go:5.1f}x"
+    floor = f"{out}/floor-{run}.floor"
+    if os.path.exists(floor):
+        f = float(re.search(r"cpu/Mtok=([0-9.]+)s", open(floor).read()).group(1))
+        line += f"   (at most {py / f:.1f}x for any client: the floor)"
+    print(line)
 PY
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (the machine may be shared: rerun when it is quiet)"
 echo "outputs in $out"
