@@ -180,3 +180,56 @@ func BenchmarkParseStreamCompletions(b *testing.B) {
 		}
 	}
 }
+
+// TestStrEveryByteEveryOffset puts each byte value at each offset of a
+// string long enough for the eight-byte skipping, and checks str against a
+// byte-at-a-time reading of JSON's string rules.
+func TestStrEveryByteEveryOffset(t *testing.T) {
+	for b := 0; b < 256; b++ {
+		for off := 0; off < 20; off++ {
+			raw := bytes.Repeat([]byte("a"), 24)
+			raw[off] = byte(b)
+			data := append(append([]byte{'"'}, raw...), '"')
+			s := scanner{data: data}
+			sp, err := s.str()
+
+			// The reference: where the string ends, and whether it is valid.
+			wantEnd, wantErr, ascii := -1, false, true
+			for i := 1; i < len(data); i++ {
+				c := data[i]
+				if c == '"' {
+					wantEnd = i + 1
+					break
+				}
+				if c < 0x20 {
+					wantErr = true
+					break
+				}
+				if c == '\\' {
+					if data[i+1] != '"' && data[i+1] != '\\' && data[i+1] != 'a' { // 'a' is not an escape
+						wantErr = true
+						break
+					}
+					wantErr = data[i+1] == 'a'
+					if wantErr {
+						break
+					}
+					i++
+					continue
+				}
+				if c >= 0x80 {
+					ascii = false
+				}
+			}
+			if wantEnd < 0 && !wantErr {
+				wantErr = true // the closing quote was escaped
+			}
+			if (err != nil) != wantErr {
+				t.Fatalf("byte %#x at %d: error %v, want error %v", b, off, err, wantErr)
+			}
+			if err == nil && (sp.end != wantEnd || sp.ascii != ascii || sp.escaped != (b == '\\')) {
+				t.Fatalf("byte %#x at %d: span %+v, want end %d ascii %v", b, off, sp, wantEnd, ascii)
+			}
+		}
+	}
+}
