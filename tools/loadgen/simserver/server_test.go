@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -246,6 +247,28 @@ func TestFaults(t *testing.T) {
 		}
 		if longest < 300*time.Millisecond {
 			t.Errorf("longest gap %v, want the 300ms stall", longest)
+		}
+	})
+	t.Run("a stall comes after the first token", func(t *testing.T) {
+		// With two tokens the fault point is always the first token, the
+		// case that once stalled before any token went out.
+		cfg := fast()
+		cfg.StallRate = 1
+		cfg.StallFor = 300 * time.Millisecond
+		ts := start(t, cfg)
+		for i := range 5 {
+			two := fmt.Sprintf(`{"model":"m","prompt":"p%d","max_tokens":2,"ignore_eos":true,"stream":true,"stream_options":{"include_usage":true}}`, i)
+			sent := time.Now()
+			got := read(t, post(t, ts.URL+"/v1/completions", two), "vllm")
+			if got.err != nil || !got.done || len(got.chunks) != 2 {
+				t.Fatalf("err %v, done %v, %d chunks", got.err, got.done, len(got.chunks))
+			}
+			if first := got.times[0].Sub(sent); first >= 300*time.Millisecond {
+				t.Fatalf("first token after %v: the stall came before it", first)
+			}
+			if gap := got.times[1].Sub(got.times[0]); gap < 300*time.Millisecond {
+				t.Fatalf("gap %v between the tokens, want the 300ms stall", gap)
+			}
 		}
 	})
 	t.Run("no usage", func(t *testing.T) {

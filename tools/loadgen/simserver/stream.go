@@ -181,7 +181,9 @@ func (st *stream) run(ctx context.Context, q *seq, f fault, faultAt int) {
 	for wait(ctx, q) {
 		batch = q.take(batch)
 		for _, e := range batch {
-			if f != noFault && st.generated+e.tokens >= faultAt {
+			// A stall waits for a token to have gone out: a stream that
+			// never starts is what --request-timeout is for, not a stall.
+			if f != noFault && st.generated+e.tokens >= faultAt && (f != stallFault || st.generated > 0) {
 				switch f {
 				case dropFault:
 					_ = st.tokenChunk(e)
