@@ -434,11 +434,20 @@ func (e *Engine) do(ctx context.Context, w *watchdog, start time.Time, index int
 			} else {
 				st.text = append(st.text, c.Text...)
 			}
-			switch {
+			switch n := c.CompletionTokens - prevUsage; {
 			case c.HasUsage:
-				r.ChunkTokens = append(r.ChunkTokens, c.CompletionTokens-prevUsage)
+				r.ChunkTokens = append(r.ChunkTokens, n)
+				if n <= 0 {
+					r.HeaderChunks++
+				}
 			case c.ChunkTokens > 0:
 				r.ChunkTokens = append(r.ChunkTokens, c.ChunkTokens)
+			case len(c.Text) == 0 && !c.ReplaceText:
+				// No text and no count: a header such as chat's role
+				// chunk. A token would have come with a count where the
+				// other chunks have one (usage or logprobs in every chunk).
+				r.ChunkTokens = append(r.ChunkTokens, 0)
+				r.HeaderChunks++
 			default:
 				knownChunkTokens = false
 			}

@@ -349,6 +349,42 @@ func TestTokenLevelITLFromContinuousUsage(t *testing.T) {
 	}
 }
 
+// A chat stream opens with a role chunk that carries no token: the original
+// counts it for TTFT and ITL, but it must neither hide the token-level ITL
+// nor count as a chunk in tokens per chunk.
+func TestChatRoleChunk(t *testing.T) {
+	for _, tt := range []struct {
+		name               string
+		continuous         bool
+		perChunk           int
+		tokenGaps, chunks  int // per request
+		multi              int
+		wantTokensPerChunk float64
+	}{
+		// 13 tokens after the role chunk: 1 from prefill, then 4+4+4.
+		{"continuous usage", true, 4, 13, 4, 3, 13.0 / 4},
+		// Without counts there is no token-level ITL.
+		{"no counts", false, 1, 0, 0, 0, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			sc := simConfig()
+			sc.TokensPerChunk = tt.perChunk
+			e := newEngine(t, startSim(t, sc), "openai-chat", func(c *Config) { c.ContinuousUsage = tt.continuous })
+			m := e.Run(context.Background(), prompts(5, 13)).Aggregator.Finish(nil)
+			if m.Completed != 5 {
+				t.Fatalf("completed %d %+v", m.Completed, m.Errors)
+			}
+			if m.TokenITL.Count != int64(5*tt.tokenGaps) || m.TokenChunks != 5*tt.chunks || m.MultiTokenChunks != 5*tt.multi {
+				t.Errorf("token ITL %d samples, %d chunks, %d multi; want %d, %d, %d", m.TokenITL.Count, m.TokenChunks,
+					m.MultiTokenChunks, 5*tt.tokenGaps, 5*tt.chunks, 5*tt.multi)
+			}
+			if math.Abs(m.OutputTokensPerChunk-tt.wantTokensPerChunk) > 1e-12 {
+				t.Errorf("tokens per chunk %v, want %v", m.OutputTokensPerChunk, tt.wantTokensPerChunk)
+			}
+		})
+	}
+}
+
 func TestConfigErrors(t *testing.T) {
 	be, _ := backend.ByName("vllm")
 	for _, c := range []Config{

@@ -47,6 +47,10 @@ type Request struct {
 	// (len(ITL)+1 entries) when the server said; nil when it did not.
 	ChunkTokens []int
 	Chunks      int // token-bearing chunks
+	// HeaderChunks counts those of them that carried no token (chat's
+	// role chunk): the original counts them for TTFT and ITL, but they
+	// are left out of tokens per chunk.
+	HeaderChunks int
 
 	Text string // generated text, kept only for detailed results
 }
@@ -206,7 +210,7 @@ func (a *Aggregator) Add(r *Request) {
 		a.good++
 	}
 
-	a.chunkCount += r.Chunks
+	a.chunkCount += r.Chunks - r.HeaderChunks
 	a.chunkOutputTokens += out
 	if r.ChunkTokens != nil && len(r.ChunkTokens) == len(r.ITL)+1 {
 		a.addTokenITL(r)
@@ -256,7 +260,9 @@ func (a *Aggregator) addTokenITL(r *Request) {
 	for i := 1; i < first; i++ {
 		a.tokenITL.Add(0)
 	}
-	a.tokenChunks++
+	if first > 0 {
+		a.tokenChunks++
+	}
 	if first > 1 {
 		a.multiTokenChunks++
 	}

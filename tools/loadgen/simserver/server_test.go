@@ -167,9 +167,9 @@ func TestChatStreamWithRoleChunkAndMultiTokenChunks(t *testing.T) {
 	if got.texts[0] != "" {
 		t.Errorf("role chunk carries %q", got.texts[0])
 	}
-	for i, c := range got.chunks[1:] {
-		if !c.HasUsage || c.CompletionTokens != wantTokens[i+1] {
-			t.Errorf("chunk %d: usage %v %d, want %d", i+1, c.HasUsage, c.CompletionTokens, wantTokens[i+1])
+	for i, c := range got.chunks {
+		if !c.HasUsage || c.CompletionTokens != wantTokens[i] || c.PromptTokens != 3 {
+			t.Errorf("chunk %d: usage %v %d/%d, want %d completion and 3 prompt tokens", i, c.HasUsage, c.CompletionTokens, c.PromptTokens, wantTokens[i])
 		}
 	}
 	if got.usage == nil || got.usage.PromptTokens != 3 || got.usage.CompletionTokens != 10 {

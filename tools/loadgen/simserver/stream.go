@@ -115,7 +115,13 @@ func (st *stream) write() error {
 // roleChunk is the first chunk of a chat stream, as vLLM sends it.
 func (st *stream) roleChunk() error {
 	st.head()
-	st.buf = append(st.buf, ",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,\"finish_reason\":null}]}"...)
+	st.buf = append(st.buf, ",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,\"finish_reason\":null}]"...)
+	if st.continuous {
+		// vLLM counts the role chunk too: no completion tokens yet.
+		st.buf = append(st.buf, ',')
+		st.buf = st.appendUsage(st.buf, 0)
+	}
+	st.buf = append(st.buf, '}')
 	st.unflushed++ // a chunk with choices: clients count it as a token
 	return st.write()
 }
