@@ -278,6 +278,20 @@ func TestServerPIDWatch(t *testing.T) {
 	}
 }
 
+func TestServerPIDAlreadyGone(t *testing.T) {
+	url, dir := fixture(t, nil, 20, 0)
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Skip("no true command:", err)
+	}
+	args := append(benchmarkLibArgs(url, dir), "--num-warmups", "0", "--server-pid", fmt.Sprint(gone.Process.Pid))
+	out := runBench(t, context.Background(), args, Env{})
+	want := fmt.Sprintf("loadgen: server process %d is not running\n", gone.Process.Pid)
+	if out.status != ExitFailure || out.stderr != want || out.result != nil {
+		t.Fatalf("status %d, result %v, stderr %q; want %q and no result", out.status, out.result != nil, out.stderr, want)
+	}
+}
+
 func TestZombieIsNotAlive(t *testing.T) {
 	p := exec.Command("true")
 	if err := p.Start(); err != nil {
@@ -446,6 +460,27 @@ func TestTokenizerWiring(t *testing.T) {
 	// " the" is Ġ th e; " other" is Ġ o th er (merges t+h, then e+r).
 	if n, err := c.CountTokens(" the other"); err != nil || n != 7 {
 		t.Errorf("count %d, %v", n, err)
+	}
+}
+
+func TestStoppedDuringDatasetSaysWhy(t *testing.T) {
+	tiny, err := filepath.Abs("testdata/tinytok")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := NewTokenizers()
+	ts.Hub.Offline = true
+	url, dir := fixture(t, nil, 0, 0)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(errors.New("received interrupt")) // before the prompts are made
+	args := []string{"--model", "m", "--tokenizer", tiny, "--base-url", url, "--dataset-name", "random",
+		"--num-prompts", "6", "--random-input-len", "40", "--random-output-len", "5", "--save-result", "--result-dir", dir}
+	out := runBench(t, ctx, args, Env{RandomDataset: ts.RandomDataset, Tokenizer: ts.Counter})
+	if out.status != ExitFailure || !strings.Contains(out.stderr, "loadgen: stopped before the run: received interrupt") {
+		t.Fatalf("status %d, stderr %s", out.status, out.stderr)
+	}
+	if strings.Contains(out.stderr, "Length Statistics") {
+		t.Errorf("statistics of prompts that were never made:\n%s", out.stderr)
 	}
 }
 

@@ -294,11 +294,19 @@ func run(ctx context.Context, o *Options, env *Env, gh *ghaction.Action) (int, e
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	if o.ServerPID != nil {
+		// Checked here first, so that a server that is already gone is
+		// named as such before minutes of tokenizer and dataset work.
+		if !alive(*o.ServerPID) {
+			return ExitFailure, fmt.Errorf("server process %d is not running", *o.ServerPID)
+		}
 		go watchPID(ctx, *o.ServerPID, env.PIDPoll, stop)
 	}
 
 	set, err := loadPrompts(ctx, o, env)
 	if err != nil {
+		if ctx.Err() != nil {
+			return ExitFailure, fmt.Errorf("stopped before the run: %w", context.Cause(ctx))
+		}
 		return ExitFailure, err
 	}
 	var counter engine.TokenCounter

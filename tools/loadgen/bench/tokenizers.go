@@ -87,10 +87,13 @@ func (ts *Tokenizers) RandomDataset(ctx context.Context, o *Options, log io.Writ
 		opts.ChatTemplate = tmpl
 	}
 	reqs, stats, err := dataset.SampleRandom(ctx, tok, opts)
-	if _, werr := stats.WriteTo(log); werr != nil && err == nil {
-		err = werr
-	}
 	var me *dataset.MismatchError
+	// The statistics describe generated prompts: none when it stopped short.
+	if err == nil || errors.As(err, &me) {
+		if _, werr := stats.WriteTo(log); werr != nil && err == nil {
+			err = werr
+		}
+	}
 	if errors.As(err, &me) {
 		return PromptSet{}, fmt.Errorf("random dataset: %w", err)
 	}

@@ -270,6 +270,16 @@ func TestContextCancel(t *testing.T) {
 	}
 }
 
+func TestContextCancelSaysWhy(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	why := errors.New("server process 7 exited")
+	cancel(why)
+	_, _, err := SampleRandom(ctx, fakeTok{vocab: 50}, RandomOptions{InputLen: 10, NumPrompts: 100})
+	if !errors.Is(err, why) {
+		t.Fatalf("err = %v, want the cancel cause", err)
+	}
+}
+
 func TestWarmupSeparateFromMeasured(t *testing.T) {
 	tok := loadTok(t, tokenizertest.GPTOSS)
 	opts := RandomOptions{InputLen: 64, OutputLen: 8, RangeRatio: 1, NumPrompts: 10, Seed: 5}

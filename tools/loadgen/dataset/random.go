@@ -374,11 +374,13 @@ func (g *generator) finish(p *prompt) error {
 
 // parallel runs fn(0..n-1) on the generator's workers.
 func (g *generator) parallel(ctx context.Context, n int, fn func(i int) error) error {
-	if n == 0 {
-		return ctx.Err()
+	// The cause says why the context ended (a signal, the server exiting),
+	// which "context canceled" would not.
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
 	}
-	if err := ctx.Err(); err != nil {
-		return err
+	if n == 0 {
+		return nil
 	}
 	workers := min(g.workers, n)
 	next := make(chan int)
@@ -404,7 +406,7 @@ feed:
 		case err = <-errs:
 			break feed
 		case <-ctx.Done():
-			err = ctx.Err()
+			err = context.Cause(ctx)
 			break feed
 		}
 	}
