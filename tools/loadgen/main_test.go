@@ -97,6 +97,14 @@ func TestUsageErrors(t *testing.T) {
 // startSimServer starts `loadgen sim-server` and returns its URL.
 func startSimServer(t *testing.T, args ...string) string {
 	t.Helper()
+	url, _ := startSim(t, args...)
+	return url
+}
+
+// startSim starts the sim server in its own process and returns its URL
+// and the process.
+func startSim(t *testing.T, args ...string) (string, *exec.Cmd) {
+	t.Helper()
 	cmd := exec.Command(binary, append([]string{"sim-server", "--model", "m"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -114,7 +122,7 @@ func startSimServer(t *testing.T, args ...string) string {
 	if err != nil || !strings.HasPrefix(line, "http://127.0.0.1:") {
 		t.Fatalf("sim-server said %q, %v", line, err)
 	}
-	return strings.TrimSpace(line)
+	return strings.TrimSpace(line), cmd
 }
 
 func promptFile(t *testing.T, n, warm int) string {
@@ -198,6 +206,36 @@ func TestInterruptWritesPartialResult(t *testing.T) {
 	r := readResult(t, filepath.Join(dir, "r.json"))
 	if r["partial"] != true || r["stop_reason"] != "received interrupt" || r["completed"].(float64) >= 100 {
 		t.Errorf("partial %v, reason %v, completed %v", r["partial"], r["stop_reason"], r["completed"])
+	}
+}
+
+// A server killed mid-run stops the run at once: the requests its death
+// broke count as canceled, not as failures, before the once-a-second
+// process check would have noticed.
+func TestServerDeathStopsTheRun(t *testing.T) {
+	url, sim := startSim(t, "--decode-step-ms", "5")
+	dir := t.TempDir()
+	cmd := exec.Command(binary, "--model", "m", "--base-url", url, "--dataset-name", "jsonl",
+		"--dataset-path", promptFile(t, 2000, 0), "--num-prompts", "2000", "--max-concurrency", "16", "--ignore-eos",
+		"--save-result", "--result-dir", dir, "--result-filename", "r.json", "--disable-tqdm",
+		"--server-pid", fmt.Sprint(sim.Process.Pid))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(700 * time.Millisecond)
+	_ = sim.Process.Kill()
+	_ = sim.Wait()
+	err := cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("exit %v\n%s", err, stderr.String())
+	}
+	r := readResult(t, filepath.Join(dir, "r.json"))
+	want := fmt.Sprintf("server process %d exited", sim.Process.Pid)
+	if r["partial"] != true || r["stop_reason"] != want || r["failed"] != 0.0 || r["completed"].(float64) == 0 {
+		t.Errorf("partial %v, reason %v, failed %v, completed %v, errors %v", r["partial"], r["stop_reason"], r["failed"],
+			r["completed"], r["errors_by_kind"])
 	}
 }
 

@@ -31,3 +31,22 @@ func watchPID(ctx context.Context, pid int, every time.Duration, stop context.Ca
 		}
 	}
 }
+
+// serverGone tells, after a request could not connect or lost its stream,
+// whether the server process is gone. A process that is exiting closes its
+// sockets before it is marked dead, so one that still looks alive gets a
+// moment more: a failure waits that long to be recorded, which only a run
+// with --server-pid and a failing transport pays.
+func serverGone(pid int) error {
+	if alive(pid) {
+		time.Sleep(exitGrace)
+		if alive(pid) {
+			return nil
+		}
+	}
+	return fmt.Errorf("server process %d exited", pid)
+}
+
+// exitGrace is how long a process's exit may take between closing its
+// sockets and becoming a zombie.
+const exitGrace = 100 * time.Millisecond

@@ -333,6 +333,10 @@ func run(ctx context.Context, o *Options, env *Env, gh *ghaction.Action) (int, e
 	if o.MaxConcurrency != nil {
 		cfg.MaxConcurrency = *o.MaxConcurrency
 	}
+	if o.ServerPID != nil {
+		pid := *o.ServerPID
+		cfg.ServerGone = func() error { return serverGone(pid) }
+	}
 	if key := env.Getenv("OPENAI_API_KEY"); key != "" {
 		cfg.Header = http.Header{"Authorization": {"Bearer " + key}}
 	}
@@ -350,6 +354,9 @@ func run(ctx context.Context, o *Options, env *Env, gh *ghaction.Action) (int, e
 		fmt.Fprintf(log, "Warming up with %d requests...\n", o.NumWarmups)
 		ws := warmupPrompts(set, o.NumWarmups, log)
 		wr := eng.Warmup(ctx, ws)
+		if wr.Stopped != nil {
+			stop(wr.Stopped) // the measured run has nothing to measure
+		}
 		warmupFailed = wr.Failed
 		if wr.Failed > 0 {
 			fmt.Fprintf(log, "warning: %d of %d warmup requests failed (first: %s)\n", wr.Failed, wr.Sent, wr.FirstError)

@@ -82,6 +82,13 @@ type Config struct {
 
 	Counter TokenCounter // nil: requests without usage fail (no_usage)
 
+	// ServerGone, when set, is asked after a request could not connect or
+	// lost its stream; an error means the server process is gone. The run
+	// then stops with that error as its cause, and the request counts as
+	// canceled, not failed: a server that died is not a server that fails
+	// requests, and a watcher that polls would let requests fail in between.
+	ServerGone func() error
+
 	Detailed   bool
 	Goodput    map[string]float64
 	ExactLimit int
@@ -174,12 +181,11 @@ func (e *Engine) Run(ctx context.Context, prompts []Prompt) *Run {
 	run := &Run{Aggregator: agg}
 	cpu0 := cpuTime()
 	run.Start = time.Now()
-	run.Sent = e.dispatch(ctx, prompts, run.Start, agg, NewSchedule(e.cfg.RequestRate, e.cfg.Burstiness, e.cfg.Seed), true)
+	run.Sent, run.Stopped = e.dispatch(ctx, prompts, run.Start, agg, NewSchedule(e.cfg.RequestRate, e.cfg.Burstiness, e.cfg.Seed), true)
 	run.End = time.Now()
 	run.Duration = run.End.Sub(run.Start)
 	run.CPU = cpuTime() - cpu0
 	run.Simulated = e.simulated.Load()
-	run.Stopped = context.Cause(ctx)
 	return run
 }
 
@@ -187,6 +193,7 @@ func (e *Engine) Run(ctx context.Context, prompts []Prompt) *Run {
 type WarmupResult struct {
 	Sent, Failed int
 	FirstError   string
+	Stopped      error // why the warmup stopped early (nil when it did not)
 }
 
 // Warmup sends prompts at once under the concurrency limit and forgets
@@ -194,9 +201,9 @@ type WarmupResult struct {
 func (e *Engine) Warmup(ctx context.Context, prompts []Prompt) WarmupResult {
 	agg := metrics.NewAggregator(metrics.Config{NumRequests: len(prompts), ExactLimit: 1})
 	start := time.Now()
-	sent := e.dispatch(ctx, prompts, start, agg, NewSchedule(math.Inf(1), 1, 0), false)
+	sent, stopped := e.dispatch(ctx, prompts, start, agg, NewSchedule(math.Inf(1), 1, 0), false)
 	m := agg.Finish(nil)
-	res := WarmupResult{Sent: sent, Failed: m.Failed}
+	res := WarmupResult{Sent: sent, Failed: m.Failed, Stopped: stopped}
 	if len(m.Errors) > 0 {
 		res.FirstError = m.Errors[0].Kind + ": " + m.Errors[0].First
 	}
@@ -204,8 +211,9 @@ func (e *Engine) Warmup(ctx context.Context, prompts []Prompt) WarmupResult {
 }
 
 // dispatch sends each prompt at its scheduled time once a concurrency slot
-// is free, and waits for all of them.
-func (e *Engine) dispatch(ctx context.Context, prompts []Prompt, start time.Time, agg *metrics.Aggregator, sched *Schedule, count bool) int {
+// is free, and waits for all of them. It returns how many it sent and why
+// it stopped early (nil when it did not).
+func (e *Engine) dispatch(ctx context.Context, prompts []Prompt, start time.Time, agg *metrics.Aggregator, sched *Schedule, count bool) (int, error) {
 	// A slot token carries when it was freed (offset from start), so that
 	// the wait for a slot is measured apart from the client's own delay.
 	var slots chan time.Duration
@@ -217,6 +225,8 @@ func (e *Engine) dispatch(ctx context.Context, prompts []Prompt, start time.Time
 	}
 	w := newWatchdog(e.cfg.StallTimeout, start)
 	defer w.stop()
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
 	var wg sync.WaitGroup
 	sent := 0
 	for i, p := range prompts {
@@ -245,7 +255,7 @@ func (e *Engine) dispatch(ctx context.Context, prompts []Prompt, start time.Time
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := e.do(ctx, w, start, i, p, model, offset, eligible)
+			r := e.do(ctx, stop, w, start, i, p, model, offset, eligible)
 			if slots != nil {
 				slots <- time.Since(start)
 			}
@@ -263,7 +273,7 @@ func (e *Engine) dispatch(ctx context.Context, prompts []Prompt, start time.Time
 		}()
 	}
 	wg.Wait()
-	return sent
+	return sent, context.Cause(ctx)
 }
 
 // abandon records prompts that were never sent, so detailed results keep
@@ -326,7 +336,7 @@ type streamState struct {
 var streamPool = sync.Pool{New: func() any { return &streamState{reader: sse.NewReader(nil, nil)} }}
 
 // do sends one request and reads its answer.
-func (e *Engine) do(ctx context.Context, w *watchdog, start time.Time, index int, p Prompt, model string, scheduled, eligible time.Duration) *metrics.Request {
+func (e *Engine) do(ctx context.Context, stop context.CancelCauseFunc, w *watchdog, start time.Time, index int, p Prompt, model string, scheduled, eligible time.Duration) *metrics.Request {
 	r := newRequest()
 	r.Index, r.PromptLen, r.Sent, r.Scheduled, r.Eligible = index, p.PromptLen, true, scheduled, eligible
 
@@ -358,7 +368,7 @@ func (e *Engine) do(ctx context.Context, w *watchdog, start time.Time, index int
 	r.SentAt = time.Since(start)
 	resp, err := e.client.Do(req)
 	if err != nil {
-		return e.transportFailure(ctx, reqCtx, r, err, KindConnect)
+		return e.transportFailure(ctx, stop, reqCtx, r, err, KindConnect)
 	}
 	defer resp.Body.Close()
 	if resp.Header.Get("X-InferenceX-Simulated") == "true" {
@@ -377,7 +387,7 @@ func (e *Engine) do(ctx context.Context, w *watchdog, start time.Time, index int
 	defer streamPool.Put(st)
 	st.text = st.text[:0]
 	if !e.cfg.Backend.Streaming() {
-		return e.whole(ctx, reqCtx, r, resp.Body, st, start)
+		return e.whole(ctx, stop, reqCtx, r, resp.Body, st, start)
 	}
 
 	fl := w.track(cancel)
@@ -405,7 +415,7 @@ func (e *Engine) do(ctx context.Context, w *watchdog, start time.Time, index int
 			if errors.As(err, &ml) {
 				return fail(r, KindParse, err.Error())
 			}
-			return e.transportFailure(ctx, reqCtx, r, err, KindDropped)
+			return e.transportFailure(ctx, stop, reqCtx, r, err, KindDropped)
 		}
 		if ev.Done() {
 			done = true
@@ -471,10 +481,10 @@ func (e *Engine) do(ctx context.Context, w *watchdog, start time.Time, index int
 }
 
 // whole reads a non-streaming answer: the whole body is one payload.
-func (e *Engine) whole(ctx, reqCtx context.Context, r *metrics.Request, body io.Reader, st *streamState, start time.Time) *metrics.Request {
+func (e *Engine) whole(ctx context.Context, stop context.CancelCauseFunc, reqCtx context.Context, r *metrics.Request, body io.Reader, st *streamState, start time.Time) *metrics.Request {
 	data, err := io.ReadAll(body)
 	if err != nil {
-		return e.transportFailure(ctx, reqCtx, r, err, KindDropped)
+		return e.transportFailure(ctx, stop, reqCtx, r, err, KindDropped)
 	}
 	r.LastToken = time.Since(start)
 	if err := e.cfg.Backend.Parse(data, &st.chunk); err != nil {
@@ -522,16 +532,25 @@ func fail(r *metrics.Request, kind, msg string) *metrics.Request {
 }
 
 // transportFailure classifies an I/O error by what caused it.
-func (e *Engine) transportFailure(runCtx, reqCtx context.Context, r *metrics.Request, err error, fallback string) *metrics.Request {
-	if runCtx.Err() != nil {
+func (e *Engine) transportFailure(runCtx context.Context, stop context.CancelCauseFunc, reqCtx context.Context, r *metrics.Request, err error, fallback string) *metrics.Request {
+	canceled := func() *metrics.Request {
 		r.Canceled = true
 		return fail(r, KindCanceled, "the run stopped: "+context.Cause(runCtx).Error())
+	}
+	if runCtx.Err() != nil {
+		return canceled()
 	}
 	switch cause := context.Cause(reqCtx); {
 	case errors.Is(cause, errRequestTimeout):
 		return fail(r, KindTimeout, fmt.Sprintf("no complete answer within %v", e.cfg.RequestTimeout))
 	case errors.Is(cause, errStall):
 		return fail(r, KindStall, fmt.Sprintf("the stream sent nothing for %v", e.cfg.StallTimeout))
+	}
+	if e.cfg.ServerGone != nil {
+		if gone := e.cfg.ServerGone(); gone != nil {
+			stop(gone)
+			return canceled()
+		}
 	}
 	if errors.Is(err, syscall.ECONNREFUSED) {
 		return fail(r, KindConnect, err.Error())

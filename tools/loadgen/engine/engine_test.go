@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -229,6 +230,35 @@ func TestConnectionRefused(t *testing.T) {
 	m := e.Run(context.Background(), prompts(3, 2)).Aggregator.Finish(nil)
 	if m.Failed != 3 || m.Errors[0].Kind != KindConnect || !strings.Contains(m.Errors[0].First, "refused") {
 		t.Fatalf("errors %+v", m.Errors)
+	}
+}
+
+func TestServerGoneStopsTheRun(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	gone := errors.New("server process 7 exited")
+	asked := 0
+	var mu sync.Mutex
+	e := newEngine(t, "http://"+addr, "vllm", func(c *Config) {
+		c.MaxConcurrency = 1
+		c.ServerGone = func() error { mu.Lock(); defer mu.Unlock(); asked++; return gone }
+	})
+	run := e.Run(context.Background(), prompts(10, 2))
+	m := run.Aggregator.Finish(nil)
+	// The one request in flight is canceled; the rest are never sent.
+	if !errors.Is(run.Stopped, gone) || m.Failed != 0 || m.Canceled != 1 || run.Sent != 1 || asked != 1 {
+		t.Fatalf("stopped %v, failed %d, canceled %d, sent %d, asked %d; want the server's exit, 0, 1, 1, 1",
+			run.Stopped, m.Failed, m.Canceled, run.Sent, asked)
+	}
+	// A server that is still there leaves the failure as it was.
+	e = newEngine(t, "http://"+addr, "vllm", func(c *Config) { c.ServerGone = func() error { return nil } })
+	run = e.Run(context.Background(), prompts(3, 2))
+	if m := run.Aggregator.Finish(nil); run.Stopped != nil || m.Failed != 3 || m.Errors[0].Kind != KindConnect {
+		t.Fatalf("stopped %v, errors %+v", run.Stopped, m.Errors)
 	}
 }
 
