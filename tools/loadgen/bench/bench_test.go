@@ -278,6 +278,20 @@ func TestServerPIDWatch(t *testing.T) {
 	}
 }
 
+func TestProgressCoversTheWarmup(t *testing.T) {
+	url, dir := fixture(t, nil, 20, 8)
+	out := runBench(t, context.Background(), benchmarkLibArgs(url, dir), Env{})
+	if out.status != ExitOK {
+		t.Fatalf("status %d: %s", out.status, out.stderr)
+	}
+	warm := strings.Index(out.stderr, "warmup: 8/8 requests")
+	done := strings.Index(out.stderr, "Warmup completed.")
+	bench := strings.Index(out.stderr, "benchmark: 20/20 requests")
+	if warm < 0 || done < warm || bench < done {
+		t.Errorf("want a warmup progress line before \"Warmup completed.\" and the run's after it:\n%s", out.stderr)
+	}
+}
+
 func TestServerPIDAlreadyGone(t *testing.T) {
 	url, dir := fixture(t, nil, 20, 0)
 	gone := exec.Command("true")

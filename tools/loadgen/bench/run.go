@@ -285,6 +285,20 @@ func Run(ctx context.Context, o *Options, env Env) int {
 	return status
 }
 
+// startProgress starts the progress bar (a terminal) or progress lines (a
+// log) of total requests; nil, which Stop accepts, with --disable-tqdm.
+func startProgress(ctx context.Context, o *Options, env *Env, label string, total int, eng *engine.Engine) *progress.Reporter {
+	if o.DisableTqdm || ctx.Err() != nil {
+		return nil
+	}
+	rep := progress.New(env.Stderr, env.StderrIsTTY, label, total, func() progress.Counts {
+		c := eng.Progress()
+		return progress.Counts{Done: c.Done, Failed: c.Failed, OutputTokens: c.OutputTokens}
+	})
+	rep.Start()
+	return rep
+}
+
 func run(ctx context.Context, o *Options, env *Env, gh *ghaction.Action) (int, error) {
 	p, err := check(o)
 	if err != nil {
@@ -353,7 +367,11 @@ func run(ctx context.Context, o *Options, env *Env, gh *ghaction.Action) (int, e
 	if o.NumWarmups > 0 {
 		fmt.Fprintf(log, "Warming up with %d requests...\n", o.NumWarmups)
 		ws := warmupPrompts(set, o.NumWarmups, log)
+		// Warmups at benchmark_lib.sh's 2 × concurrency with long outputs
+		// take minutes: a silent log would look hung.
+		rep := startProgress(ctx, o, env, "warmup", len(ws), eng)
 		wr := eng.Warmup(ctx, ws)
+		rep.Stop()
 		if wr.Stopped != nil {
 			stop(wr.Stopped) // the measured run has nothing to measure
 		}
@@ -380,18 +398,9 @@ func run(ctx context.Context, o *Options, env *Env, gh *ghaction.Action) (int, e
 	fmt.Fprintf(log, "Maximum request concurrency: %s\n", conc)
 	fmt.Fprintln(log, "Starting main benchmark run...")
 
-	var rep *progress.Reporter
-	if !o.DisableTqdm && ctx.Err() == nil {
-		rep = progress.New(log, env.StderrIsTTY, "benchmark", len(set.Prompts), func() progress.Counts {
-			c := eng.Progress()
-			return progress.Counts{Done: c.Done, Failed: c.Failed, OutputTokens: c.OutputTokens}
-		})
-		rep.Start()
-	}
+	rep := startProgress(ctx, o, env, "benchmark", len(set.Prompts), eng)
 	runRes := eng.Run(ctx, set.Prompts)
-	if rep != nil {
-		rep.Stop()
-	}
+	rep.Stop()
 	if o.Profile {
 		profile(context.WithoutCancel(ctx), p.baseURL+"/stop_profile", "Profiler stopped", log)
 	}

@@ -150,8 +150,9 @@ type Progress struct {
 	Done, Failed, OutputTokens int64
 }
 
-// Progress returns how many requests have finished, how many of them
-// failed, and the output tokens of the completed ones.
+// Progress returns how many requests of the warmup or run under way (or
+// last ended) have finished, how many of them failed, and the output tokens
+// of the completed ones.
 func (e *Engine) Progress() Progress {
 	return Progress{Done: e.done.Load(), Failed: e.failed.Load(), OutputTokens: e.outTokens.Load()}
 }
@@ -175,18 +176,24 @@ func (e *Engine) Run(ctx context.Context, prompts []Prompt) *Run {
 	agg := metrics.NewAggregator(metrics.Config{
 		NumRequests: len(prompts), Detailed: e.cfg.Detailed, Goodput: e.cfg.Goodput, ExactLimit: e.cfg.ExactLimit,
 	})
-	e.done.Store(0)
-	e.failed.Store(0)
-	e.outTokens.Store(0)
+	e.resetProgress()
 	run := &Run{Aggregator: agg}
 	cpu0 := cpuTime()
 	run.Start = time.Now()
-	run.Sent, run.Stopped = e.dispatch(ctx, prompts, run.Start, agg, NewSchedule(e.cfg.RequestRate, e.cfg.Burstiness, e.cfg.Seed), true)
+	run.Sent, run.Stopped = e.dispatch(ctx, prompts, run.Start, agg, NewSchedule(e.cfg.RequestRate, e.cfg.Burstiness, e.cfg.Seed))
 	run.End = time.Now()
 	run.Duration = run.End.Sub(run.Start)
 	run.CPU = cpuTime() - cpu0
 	run.Simulated = e.simulated.Load()
 	return run
+}
+
+// resetProgress starts the counts Progress reports (of the warmup or the
+// run, whichever comes next) from zero.
+func (e *Engine) resetProgress() {
+	e.done.Store(0)
+	e.failed.Store(0)
+	e.outTokens.Store(0)
 }
 
 // WarmupResult is what the warmup requests did.
@@ -200,8 +207,9 @@ type WarmupResult struct {
 // their timings.
 func (e *Engine) Warmup(ctx context.Context, prompts []Prompt) WarmupResult {
 	agg := metrics.NewAggregator(metrics.Config{NumRequests: len(prompts), ExactLimit: 1})
+	e.resetProgress()
 	start := time.Now()
-	sent, stopped := e.dispatch(ctx, prompts, start, agg, NewSchedule(math.Inf(1), 1, 0), false)
+	sent, stopped := e.dispatch(ctx, prompts, start, agg, NewSchedule(math.Inf(1), 1, 0))
 	m := agg.Finish(nil)
 	res := WarmupResult{Sent: sent, Failed: m.Failed, Stopped: stopped}
 	if len(m.Errors) > 0 {
@@ -213,7 +221,7 @@ func (e *Engine) Warmup(ctx context.Context, prompts []Prompt) WarmupResult {
 // dispatch sends each prompt at its scheduled time once a concurrency slot
 // is free, and waits for all of them. It returns how many it sent and why
 // it stopped early (nil when it did not).
-func (e *Engine) dispatch(ctx context.Context, prompts []Prompt, start time.Time, agg *metrics.Aggregator, sched *Schedule, count bool) (int, error) {
+func (e *Engine) dispatch(ctx context.Context, prompts []Prompt, start time.Time, agg *metrics.Aggregator, sched *Schedule) (int, error) {
 	// A slot token carries when it was freed (offset from start), so that
 	// the wait for a slot is measured apart from the client's own delay.
 	var slots chan time.Duration
@@ -259,14 +267,12 @@ func (e *Engine) dispatch(ctx context.Context, prompts []Prompt, start time.Time
 			if slots != nil {
 				slots <- time.Since(start)
 			}
-			if count {
-				e.done.Add(1)
-				if !r.Success && !r.Canceled {
-					e.failed.Add(1)
-				}
-				if r.Success {
-					e.outTokens.Add(int64(r.OutputTokens))
-				}
+			e.done.Add(1)
+			if !r.Success && !r.Canceled {
+				e.failed.Add(1)
+			}
+			if r.Success {
+				e.outTokens.Add(int64(r.OutputTokens))
 			}
 			agg.Add(r)
 			releaseRequest(r)

@@ -346,8 +346,14 @@ func TestWarmup(t *testing.T) {
 	if w.Sent != 6 || w.Failed != 0 {
 		t.Fatalf("warmup %+v", w)
 	}
-	if p := e.Progress(); p.Done != 0 {
-		t.Errorf("warmup counted in progress: %+v", p)
+	// Progress follows the warmup while it runs, and starts again at zero
+	// for the run: the warmup is never counted in the run's numbers.
+	if p := e.Progress(); p.Done != 6 || p.OutputTokens != 18 {
+		t.Errorf("progress after the warmup %+v, want its 6 requests", p)
+	}
+	e.Run(context.Background(), prompts(4, 3))
+	if p := e.Progress(); p.Done != 4 || p.OutputTokens != 12 {
+		t.Errorf("progress after the run %+v, want its 4 requests alone", p)
 	}
 	sc.ErrorRate = 1
 	e = newEngine(t, startSim(t, sc), "vllm", nil)

@@ -77,6 +77,9 @@ func (r *Reporter) Start() {
 
 // Stop prints the final state and ends the updates.
 func (r *Reporter) Stop() {
+	if r == nil { // no reporter was wanted
+		return
+	}
 	r.mu.Lock()
 	if r.stopped || r.quit == nil {
 		r.mu.Unlock()
