@@ -145,6 +145,17 @@ func ByName(name string) (Backend, error) {
 	return nil, fmt.Errorf("unknown backend %q (expected one of: %s)", name, strings.Join(Names(), ", "))
 }
 
+// SendsAPIKey tells whether requests of b carry OPENAI_API_KEY as a bearer
+// token: those of the OpenAI APIs do; TGI, Triton and DeepSpeed-MII never
+// asked for it, and the original did not send it to them.
+func SendsAPIKey(b Backend) bool {
+	switch b.(type) {
+	case completions, chat:
+		return true
+	}
+	return false
+}
+
 // DefaultEndpoint is the endpoint a backend is normally served at. The
 // original always defaulted to /v1/completions and asserted on a mismatch;
 // a caller uses this to say which endpoint to give instead.

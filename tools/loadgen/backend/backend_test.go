@@ -26,6 +26,17 @@ func TestByName(t *testing.T) {
 	}
 }
 
+func TestSendsAPIKey(t *testing.T) {
+	want := map[string]bool{"vllm": true, "sglang": true, "openai": true, "openai-chat": true, "lmdeploy": true,
+		"scalellm": true, "tgi": false, "tensorrt-llm": false, "deepspeed-mii": false}
+	for _, name := range Names() {
+		b, _ := ByName(name)
+		if got := SendsAPIKey(b); got != want[name] {
+			t.Errorf("%s: SendsAPIKey %v, want %v", name, got, want[name])
+		}
+	}
+}
+
 func TestCheckURL(t *testing.T) {
 	tests := []struct {
 		backend, url string

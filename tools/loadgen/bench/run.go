@@ -351,7 +351,7 @@ func run(ctx context.Context, o *Options, env *Env, gh *ghaction.Action) (int, e
 		pid := *o.ServerPID
 		cfg.ServerGone = func() error { return serverGone(pid) }
 	}
-	if key := env.Getenv("OPENAI_API_KEY"); key != "" {
+	if key := env.Getenv("OPENAI_API_KEY"); key != "" && backend.SendsAPIKey(p.backend) {
 		cfg.Header = http.Header{"Authorization": {"Bearer " + key}}
 	}
 	eng, err := engine.New(cfg)
