@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -180,6 +181,20 @@ func marshal(dst []byte, v any) ([]byte, error) {
 	return out[:len(out)-1], nil // Encode's trailing newline
 }
 
+// floatValue is a float that always reads as one in JSON: 0.0 and 1.0,
+// as the original's json.dumps wrote them, not 0 and 1. Servers that map
+// JSON to typed inputs (Triton's generate endpoint for FP32 parameters) can
+// refuse an integer where a float is declared.
+type floatValue float64
+
+func (f floatValue) MarshalJSON() ([]byte, error) {
+	b := strconv.AppendFloat(nil, float64(f), 'f', -1, 64)
+	if !bytes.ContainsAny(b, ".") {
+		b = append(b, ".0"...)
+	}
+	return b, nil
+}
+
 type streamOptions struct {
 	IncludeUsage         bool `json:"include_usage"`
 	ContinuousUsageStats bool `json:"continuous_usage_stats,omitempty"`
@@ -201,7 +216,7 @@ func (completions) CheckURL(url string) error {
 type completionsBody struct {
 	Model         string        `json:"model"`
 	Prompt        string        `json:"prompt"`
-	Temperature   float64       `json:"temperature"`
+	Temperature   floatValue    `json:"temperature"`
 	BestOf        int           `json:"best_of"`
 	MaxTokens     int           `json:"max_tokens"`
 	Logprobs      *int          `json:"logprobs"`
@@ -284,7 +299,7 @@ type chatMessage struct {
 type chatBody struct {
 	Model               string        `json:"model"`
 	Messages            []chatMessage `json:"messages"`
-	Temperature         float64       `json:"temperature"`
+	Temperature         floatValue    `json:"temperature"`
 	MaxCompletionTokens int           `json:"max_completion_tokens"`
 	Stream              bool          `json:"stream"`
 	StreamOptions       streamOptions `json:"stream_options"`
@@ -323,13 +338,13 @@ func (trtllm) CheckURL(url string) error {
 }
 
 type trtBody struct {
-	AccumulateTokens bool    `json:"accumulate_tokens"`
-	TextInput        string  `json:"text_input"`
-	Temperature      float64 `json:"temperature"`
-	TopP             float64 `json:"top_p"`
-	MaxTokens        int     `json:"max_tokens"`
-	Stream           bool    `json:"stream"`
-	MinLength        int     `json:"min_length,omitempty"`
+	AccumulateTokens bool       `json:"accumulate_tokens"`
+	TextInput        string     `json:"text_input"`
+	Temperature      floatValue `json:"temperature"`
+	TopP             floatValue `json:"top_p"`
+	MaxTokens        int        `json:"max_tokens"`
+	Stream           bool       `json:"stream"`
+	MinLength        int        `json:"min_length,omitempty"`
 }
 
 func (trtllm) AppendBody(dst []byte, r Request) ([]byte, error) {
@@ -374,12 +389,12 @@ func (tgi) CheckURL(url string) error {
 }
 
 type tgiParams struct {
-	BestOf       int     `json:"best_of"`
-	MaxNewTokens int     `json:"max_new_tokens"`
-	DoSample     bool    `json:"do_sample"`
-	Temperature  float64 `json:"temperature"`
-	TopP         float64 `json:"top_p"`
-	Truncate     int     `json:"truncate"`
+	BestOf       int        `json:"best_of"`
+	MaxNewTokens int        `json:"max_new_tokens"`
+	DoSample     bool       `json:"do_sample"`
+	Temperature  floatValue `json:"temperature"`
+	TopP         floatValue `json:"top_p"`
+	Truncate     int        `json:"truncate"`
 }
 
 func (tgi) AppendBody(dst []byte, r Request) ([]byte, error) {
@@ -424,10 +439,10 @@ func (mii) CheckURL(url string) error { return nil }
 
 func (mii) AppendBody(dst []byte, r Request) ([]byte, error) {
 	return marshal(dst, struct {
-		Prompt      string  `json:"prompt"`
-		MaxTokens   int     `json:"max_tokens"`
-		Temperature float64 `json:"temperature"`
-		TopP        float64 `json:"top_p"`
+		Prompt      string     `json:"prompt"`
+		MaxTokens   int        `json:"max_tokens"`
+		Temperature floatValue `json:"temperature"`
+		TopP        floatValue `json:"top_p"`
 	}{r.Prompt, r.OutputLen, 0.01, 1})
 }
 

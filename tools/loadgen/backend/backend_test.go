@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -69,6 +70,8 @@ func decode(t *testing.T, body []byte) map[string]any {
 	return m
 }
 
+var floatLiteral = regexp.MustCompile(`"(temperature|top_p)":[0-9.]+`)
+
 func TestBodies(t *testing.T) {
 	two := 2
 	req := Request{Model: "org/m", Prompt: "a <b> & \"c\"", PromptLen: 7, OutputLen: 64, BestOf: 1, IgnoreEOS: true}
@@ -101,6 +104,13 @@ func TestBodies(t *testing.T) {
 		got, want := decode(t, body), decode(t, []byte(tt.want))
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%s:\n got %s\nwant %s", tt.backend, body, tt.want)
+		}
+		// Sampling floats are written as floats (0.0, not 0), as json.dumps
+		// wrote them: typed servers can refuse an integer there.
+		for _, lit := range floatLiteral.FindAllString(tt.want, -1) {
+			if !strings.Contains(string(body), lit) {
+				t.Errorf("%s: body lacks %s: %s", tt.backend, lit, body)
+			}
 		}
 		// Key order follows the original's payload dict.
 		if keys(body) != keys([]byte(tt.want)) {
