@@ -80,6 +80,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"--backend", "vllm"}, "loadgen: error: the following arguments are required: --model"},
 		{[]string{"--model", "m"}, `loadgen: error: --dataset-name is "sharegpt"`},
 		{[]string{"--model", "m", "--dataset-name", "random", "--goodput", "ttft"}, `loadgen: error: argument --goodput: "ttft" is not KEY:VALUE`},
+		{[]string{"--model", "m", "--dataset-name", "random", "--seed", "-1"}, "loadgen: error: argument --seed: must be between 0 and 4294967295"},
+		{[]string{"--model", "m", "--dataset-name", "random", "--random-range-ratio", "2"}, "loadgen: error: argument --random-range-ratio: must be between 0 and 1, got 2.0"},
 		{[]string{"sim-server", "--error-rate", "2"}, "loadgen sim-server: error: error rate must be between 0 and 1, got 2"},
 		{[]string{"sim-server", "--portt", "1"}, "loadgen sim-server: error: unrecognized arguments: --portt (did you mean --port?)"},
 	}

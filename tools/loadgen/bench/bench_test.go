@@ -97,6 +97,14 @@ func TestCheck(t *testing.T) {
 		{"failure rate", func(o *Options) { o.MaxFailureRate = 2 }, "--max-failure-rate"},
 		{"timeout", func(o *Options) { o.RequestTimeout = -1 }, "--request-timeout"},
 		{"best of", func(o *Options) { o.BestOf = 0 }, "--best-of"},
+		{"negative seed", func(o *Options) { o.Seed = -1 }, "--seed: must be between 0 and 4294967295"},
+		{"seed past numpy's", func(o *Options) { o.Seed = 1 << 32 }, "--seed: must be between 0 and 4294967295"},
+		{"negative input length", func(o *Options) { o.DatasetName = "random"; o.RandomInputLen = -1 }, "--random-input-len: must not be negative"},
+		{"negative output length", func(o *Options) { o.DatasetName = "random"; o.RandomOutputLen = -1 }, "--random-output-len: must not be negative"},
+		{"negative prefix", func(o *Options) { o.DatasetName = "random"; o.RandomPrefixLen = -1 }, "--random-prefix-len: must not be negative"},
+		{"range ratio above 1", func(o *Options) { o.DatasetName = "random"; o.RandomRangeRatio = 2 }, "--random-range-ratio: must be between 0 and 1, got 2.0"},
+		{"negative range ratio", func(o *Options) { o.DatasetName = "random"; o.RandomRangeRatio = -0.5 }, "--random-range-ratio: must be between 0 and 1"},
+		{"jsonl ignores the random flags", func(o *Options) { o.RandomInputLen = -1 }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

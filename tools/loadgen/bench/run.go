@@ -96,6 +96,24 @@ func check(o *Options) (*plan, error) {
 	if o.NumPrompts < 1 {
 		return nil, usagef("argument --num-prompts: must be at least 1, got %d", o.NumPrompts)
 	}
+	// numpy's seed range: the original seeded numpy with it, and loadgen's
+	// random dataset reproduces numpy's stream.
+	if o.Seed < 0 || int64(o.Seed) > 1<<32-1 {
+		return nil, usagef("argument --seed: must be between 0 and 4294967295 (numpy's seed range), got %d", o.Seed)
+	}
+	if o.DatasetName == "random" {
+		for _, f := range []struct {
+			name string
+			v    int
+		}{{"--random-input-len", o.RandomInputLen}, {"--random-output-len", o.RandomOutputLen}, {"--random-prefix-len", o.RandomPrefixLen}} {
+			if f.v < 0 {
+				return nil, usagef("argument %s: must not be negative, got %d", f.name, f.v)
+			}
+		}
+		if !(o.RandomRangeRatio >= 0 && o.RandomRangeRatio <= 1) {
+			return nil, usagef("argument --random-range-ratio: must be between 0 and 1, got %s", result.PyFloat(o.RandomRangeRatio))
+		}
+	}
 	if o.MaxConcurrency != nil && *o.MaxConcurrency < 1 {
 		return nil, usagef("argument --max-concurrency: must be at least 1, got %d", *o.MaxConcurrency)
 	}
