@@ -82,6 +82,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"--model", "m", "--dataset-name", "random", "--goodput", "ttft"}, `loadgen: error: argument --goodput: "ttft" is not KEY:VALUE`},
 		{[]string{"--model", "m", "--dataset-name", "random", "--seed", "-1"}, "loadgen: error: argument --seed: must be between 0 and 4294967295"},
 		{[]string{"--model", "m", "--dataset-name", "random", "--random-range-ratio", "2"}, "loadgen: error: argument --random-range-ratio: must be between 0 and 1, got 2.0"},
+		{[]string{"--model", "m", "--dataset-name", "random", "--save-result", "--result-dir", "/nonexistent/dir"}, "loadgen: error: argument --result-dir: /nonexistent/dir is not a directory"},
 		{[]string{"sim-server", "--error-rate", "2"}, "loadgen sim-server: error: error rate must be between 0 and 1, got 2"},
 		{[]string{"sim-server", "--portt", "1"}, "loadgen sim-server: error: unrecognized arguments: --portt (did you mean --port?)"},
 	}

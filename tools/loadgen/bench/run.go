@@ -322,6 +322,13 @@ func run(ctx context.Context, o *Options, env *Env, gh *ghaction.Action) (int, e
 	if err != nil {
 		return ExitUsage, err
 	}
+	// The original found a missing result directory only when it wrote the
+	// file, after the whole run.
+	if o.SaveResult && o.ResultDir != nil {
+		if fi, err := os.Stat(*o.ResultDir); err != nil || !fi.IsDir() {
+			return ExitUsage, usagef("argument --result-dir: %s is not a directory", *o.ResultDir)
+		}
+	}
 	log := env.Stderr
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
