@@ -189,7 +189,7 @@ type floatValue float64
 
 func (f floatValue) MarshalJSON() ([]byte, error) {
 	b := strconv.AppendFloat(nil, float64(f), 'f', -1, 64)
-	if !bytes.ContainsAny(b, ".") {
+	if bytes.IndexByte(b, '.') < 0 {
 		b = append(b, ".0"...)
 	}
 	return b, nil

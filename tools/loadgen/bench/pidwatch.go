@@ -13,11 +13,7 @@ func watchPID(ctx context.Context, pid int, every time.Duration, stop context.Ca
 	if every <= 0 {
 		every = time.Second
 	}
-	if !alive(pid) {
-		stop(fmt.Errorf("server process %d is not running", pid))
-		return
-	}
-	t := time.NewTicker(every)
+	t := time.NewTicker(every) // run checked it once before starting this
 	defer t.Stop()
 	for {
 		select {
@@ -26,7 +22,7 @@ func watchPID(ctx context.Context, pid int, every time.Duration, stop context.Ca
 		case <-t.C:
 		}
 		if !alive(pid) {
-			stop(fmt.Errorf("server process %d exited", pid))
+			stop(exited(pid))
 			return
 		}
 	}
@@ -44,8 +40,10 @@ func serverGone(pid int) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("server process %d exited", pid)
+	return exited(pid)
 }
+
+func exited(pid int) error { return fmt.Errorf("server process %d exited", pid) }
 
 // exitGrace is how long a process's exit may take between closing its
 // sockets and becoming a zombie.
