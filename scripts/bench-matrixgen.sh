@@ -10,7 +10,7 @@ set -euo pipefail
 orig=${1:?usage: $0 ORIGINAL_CHECKOUT}
 cd "$(dirname "$0")/.."
 go build -trimpath -o bin/matrixgen ./tools/matrixgen
-args="full-sweep --config-files .github/configs/nvidia-master.yaml .github/configs/amd-master.yaml --single-node"
+args="full-sweep --config-files configs/nvidia-master.yaml configs/amd-master.yaml --single-node"
 # Same output, or the comparison means nothing.
 cmp <(bin/matrixgen $args) <(python3 "$orig/utils/matrix_logic/generate_sweep_configs.py" $args)
 hyperfine -N --warmup 5 --runs "${RUNS:-50}" "bin/matrixgen $args" "python3 $orig/utils/matrix_logic/generate_sweep_configs.py $args"

@@ -9,7 +9,7 @@ Run it from the repository root; it needs git and python3 with pydantic 2 and Py
 
 Each case is a throw-away repository built the same way as the Go test
 builds it (tools/changelog/main_test.go, buildRepo): the master configs of
-.github/configs (plus the case's extra-master.yaml appended to
+configs/ (copied to .github/configs, where that script reads them, plus the case's extra-master.yaml appended to
 nvidia-master.yaml), a commit with base.yaml as perf-changelog.yaml, a commit
 with head.yaml. The original runs in it with --base-ref HEAD~1 --head-ref HEAD.
 Cases on which the original fails, or whose command is not `matrix`, get no
@@ -44,7 +44,7 @@ def build_repo(case_dir, repo):
     configs = os.path.join(repo, ".github/configs")
     os.makedirs(configs)
     for name in ("amd-master.yaml", "nvidia-master.yaml", "runners.yaml"):
-        shutil.copy(os.path.join(ROOT, ".github/configs", name), configs)
+        shutil.copy(os.path.join(ROOT, "configs", name), configs)
     extra = os.path.join(case_dir, "extra-master.yaml")
     if os.path.exists(extra):
         with open(os.path.join(configs, "nvidia-master.yaml"), "a") as f, open(extra) as e:

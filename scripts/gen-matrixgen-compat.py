@@ -33,11 +33,11 @@ def cases():
             if not line or line.startswith("#"):
                 continue
             name, args = line.split(None, 1)
-            args = args.replace("{configs}", os.path.join(ROOT, ".github/configs"))
+            args = args.replace("{configs}", os.path.join(ROOT, "configs"))
             args = args.replace("{testdata}", os.path.join(ROOT, "tools/matrixgen/testdata/configs"))
             argv = shlex.split(args)
             if "--runner-config" not in argv:
-                argv += ["--runner-config", os.path.join(ROOT, ".github/configs/runners.yaml")]
+                argv += ["--runner-config", os.path.join(ROOT, "configs/runners.yaml")]
             yield name, argv
 
 

@@ -1,5 +1,5 @@
 // Package config loads the master benchmark configurations
-// (.github/configs/*-master.yaml) and the runner pool (runners.yaml),
+// (configs/*-master.yaml) and the runner pool (runners.yaml),
 // validates them against their schemas and the rules a schema cannot say,
 // and reports every problem with its file, line, column and key path.
 package config

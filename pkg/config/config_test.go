@@ -30,7 +30,7 @@ func write(t testing.TB, dir, name, content string) string {
 	return p
 }
 
-const realConfigs = "../../.github/configs/"
+const realConfigs = "../../configs/"
 
 func TestLoadRealConfigs(t *testing.T) {
 	v := validator(t)

@@ -368,7 +368,7 @@ func FuzzFullSweep(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	const real = "../../.github/configs/"
+	const real = "../../configs/"
 	m, err := config.LoadMaster(v, []string{real + "nvidia-master.yaml", real + "amd-master.yaml"})
 	if err != nil {
 		f.Fatal(err)

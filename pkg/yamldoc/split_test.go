@@ -46,7 +46,7 @@ func sameDoc(t *testing.T, split, whole *Doc) {
 
 func TestSplitMatchesWholeOnRealConfigs(t *testing.T) {
 	for _, name := range []string{"nvidia-master.yaml", "amd-master.yaml"} {
-		data, err := os.ReadFile("../../.github/configs/" + name)
+		data, err := os.ReadFile("../../configs/" + name)
 		if err != nil {
 			t.Fatal(err)
 		}

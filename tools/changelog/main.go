@@ -68,10 +68,10 @@ type common struct {
 
 func (c *common) register(p *cliargs.Parser) {
 	p.String(&c.changelogFile, "--changelog-file", "the changelog (path in the working tree)", cliargs.Required(), cliargs.Metavar("FILE"))
-	c.configFiles = []string{".github/configs/amd-master.yaml", ".github/configs/nvidia-master.yaml"}
+	c.configFiles = []string{"configs/amd-master.yaml", "configs/nvidia-master.yaml"}
 	p.Strings(&c.configFiles, "--config-files", "master config files the config keys refer to", cliargs.Metavar("FILE"),
 		cliargs.DefaultHelp(strings.Join(c.configFiles, " ")))
-	c.runnerConfig = ".github/configs/runners.yaml"
+	c.runnerConfig = "configs/runners.yaml"
 	p.String(&c.runnerConfig, "--runner-config", "runner pool file", cliargs.Metavar("FILE"), cliargs.DefaultHelp(c.runnerConfig))
 	c.repo = "."
 	p.String(&c.repo, "--repo", "a directory inside the git working tree", cliargs.Metavar("DIR"), cliargs.DefaultHelp("."))

@@ -51,12 +51,12 @@ func copyFile(t testing.TB, src, dst string) {
 func buildRepo(t testing.TB, caseDir string) string {
 	t.Helper()
 	repo := t.TempDir()
-	configs := filepath.Join(repo, ".github", "configs")
+	configs := filepath.Join(repo, "configs")
 	if err := os.MkdirAll(configs, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"amd-master.yaml", "nvidia-master.yaml", "runners.yaml"} {
-		copyFile(t, filepath.Join("..", "..", ".github", "configs", name), filepath.Join(configs, name))
+		copyFile(t, filepath.Join("..", "..", "configs", name), filepath.Join(configs, name))
 	}
 	if extra, err := os.ReadFile(filepath.Join(caseDir, "extra-master.yaml")); err == nil {
 		f, err := os.OpenFile(filepath.Join(configs, "nvidia-master.yaml"), os.O_APPEND|os.O_WRONLY, 0)

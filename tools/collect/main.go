@@ -229,8 +229,8 @@ func (e *env) successRate(args []string) int {
 	maxWait := 5 * time.Minute
 	p := cliargs.New("collect success-rate", "Count, per GPU SKU of runners.yaml, how many jobs of this workflow run (all attempts) succeeded; write NAME.json and print the table. Reads GITHUB_TOKEN, GITHUB_REPOSITORY and GITHUB_RUN_ID (and GITHUB_API_URL when set).")
 	p.Positional(&name, "NAME", "name of the stats file: NAME.json")
-	runners = ".github/configs/runners.yaml"
-	p.String(&runners, "--runner-config", "runner pool file whose runner types name the GPU SKUs", cliargs.DefaultHelp(".github/configs/runners.yaml"), cliargs.Metavar("FILE"))
+	runners = "configs/runners.yaml"
+	p.String(&runners, "--runner-config", "runner pool file whose runner types name the GPU SKUs", cliargs.DefaultHelp("configs/runners.yaml"), cliargs.Metavar("FILE"))
 	p.Func("--max-wait", "longest wait for a GitHub API rate limit to reset before giving up", func(s string) error {
 		d, err := time.ParseDuration(s)
 		if err != nil || d < 0 {

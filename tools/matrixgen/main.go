@@ -3,7 +3,7 @@
 // for the original generate_sweep_configs.py: same subcommands, flags and
 // output.
 //
-//	matrixgen full-sweep --config-files .github/configs/nvidia-master.yaml --single-node
+//	matrixgen full-sweep --config-files configs/nvidia-master.yaml --single-node
 //	matrixgen runner-model-sweep --config-files ... --runner-type h200 --single-node
 //	matrixgen test-config --config-files ... --config-keys dsr1-fp8-h200-sglang
 //
@@ -56,7 +56,7 @@ type common struct {
 
 func (c *common) register(p *cliargs.Parser) {
 	p.Strings(&c.configFiles, "--config-files", "master config files (YAML), merged in order", cliargs.Required(), cliargs.Metavar("FILE"))
-	p.String(&c.runnerConfig, "--runner-config", "runner pool file (YAML)", cliargs.DefaultHelp(".github/configs/runners.yaml"), cliargs.Metavar("FILE"))
+	p.String(&c.runnerConfig, "--runner-config", "runner pool file (YAML)", cliargs.DefaultHelp("configs/runners.yaml"), cliargs.Metavar("FILE"))
 	p.Bool(&c.runEvals, "--run-evals", "mark the eval subset of the jobs with run-eval: true")
 	p.Bool(&c.evalsOnly, "--evals-only", "output only the eval subset of the jobs")
 	p.MutuallyExclusive(false, "--run-evals", "--evals-only")
@@ -152,7 +152,7 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 		fmt.Fprintf(stderr, "matrixgen: error: unknown command %q (choose from full-sweep, runner-model-sweep, test-config)\n", cmd)
 		return exitInvalid
 	}
-	c.runnerConfig = ".github/configs/runners.yaml"
+	c.runnerConfig = "configs/runners.yaml"
 
 	if err := p.Parse(args[1:], stdout); err != nil {
 		if errors.Is(err, cliargs.ErrHelp) {

@@ -17,7 +17,7 @@ import (
 )
 
 const (
-	configs  = "../../.github/configs"
+	configs  = "../../configs"
 	testdata = "testdata/configs"
 )
 

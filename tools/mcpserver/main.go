@@ -51,7 +51,7 @@ func parse(args []string, helpOut io.Writer) (*config, error) {
 		includeTests   bool
 	)
 	p := cliargs.New(prog, "MCP server (stdio) with the source of vLLM, SGLang, TensorRT-LLM and Dynamo at the versions the master configs use.")
-	p.String(&root, "--root", "repository root whose .github/configs/{nvidia,amd}-master.yaml are read", cliargs.DefaultHelp("$INFERENCEX_ROOT, $INFERENCEMAX_ROOT or the working directory"))
+	p.String(&root, "--root", "repository root whose configs/{nvidia,amd}-master.yaml are read", cliargs.DefaultHelp("$INFERENCEX_ROOT, $INFERENCEMAX_ROOT or the working directory"))
 	p.Strings(&configFiles, "--config-files", "master config files to detect versions from (instead of the two under --root)")
 	p.String(&cacheDir, "--cache-dir", "folder for clones and extracted trees", cliargs.DefaultHelp("$INFERENCEX_MCP_CACHE, else $XDG_CACHE_HOME/inferencex-mcp"))
 	p.Strings(&repos, "--repo", "override an upstream repository, as FRAMEWORK=URL (a fork, a mirror, a local path)", cliargs.Metavar("FRAMEWORK=URL"))
@@ -72,8 +72,8 @@ func parse(args []string, helpOut io.Writer) (*config, error) {
 	}
 	if len(configFiles) == 0 {
 		configFiles = []string{
-			filepath.Join(root, ".github", "configs", "nvidia-master.yaml"),
-			filepath.Join(root, ".github", "configs", "amd-master.yaml"),
+			filepath.Join(root, "configs", "nvidia-master.yaml"),
+			filepath.Join(root, "configs", "amd-master.yaml"),
 		}
 	} else if p.Seen("--root") {
 		return nil, usage("argument --config-files: not allowed with argument --root")

@@ -223,7 +223,7 @@ func TestParseDefaults(t *testing.T) {
 	if runtime.GOOS != "darwin" && runtime.GOOS != "windows" && o.CacheDir != filepath.Join(xdg, "inferencex-mcp") {
 		t.Errorf("cache dir %q, want under %s", o.CacheDir, xdg)
 	}
-	if !slices.Equal(o.ConfigFiles, []string{".github/configs/nvidia-master.yaml", ".github/configs/amd-master.yaml"}) {
+	if !slices.Equal(o.ConfigFiles, []string{"configs/nvidia-master.yaml", "configs/amd-master.yaml"}) {
 		t.Errorf("config files %v", o.ConfigFiles)
 	}
 	if !slices.Equal(o.Prefetch, []string{"vllm", "sglang"}) || o.Filter.MaxFileSize != 1<<20 || o.Filter.IncludeTests {
@@ -233,12 +233,12 @@ func TestParseDefaults(t *testing.T) {
 	// The original's INFERENCEMAX_ROOT still works; INFERENCEX_ROOT wins.
 	t.Setenv("INFERENCEMAX_ROOT", "/old")
 	cfg, _ = parse(nil, nil)
-	if cfg.opts.ConfigFiles[0] != "/old/.github/configs/nvidia-master.yaml" {
+	if cfg.opts.ConfigFiles[0] != "/old/configs/nvidia-master.yaml" {
 		t.Errorf("INFERENCEMAX_ROOT: %v", cfg.opts.ConfigFiles)
 	}
 	t.Setenv("INFERENCEX_ROOT", "/new")
 	cfg, _ = parse(nil, nil)
-	if cfg.opts.ConfigFiles[0] != "/new/.github/configs/nvidia-master.yaml" {
+	if cfg.opts.ConfigFiles[0] != "/new/configs/nvidia-master.yaml" {
 		t.Errorf("INFERENCEX_ROOT: %v", cfg.opts.ConfigFiles)
 	}
 	t.Setenv("INFERENCEX_MCP_CACHE", "/var/cache/mcp")

@@ -57,9 +57,9 @@ func loadRunners(t *testing.T, file string) *config.Runners {
 // nothing in benchmarks/ or runners/ is unused.
 func TestRepository(t *testing.T) {
 	root := repoRoot(t)
-	masters, err := filepath.Glob(filepath.Join(root, ".github", "configs", "*-master.yaml"))
+	masters, err := filepath.Glob(filepath.Join(root, "configs", "*-master.yaml"))
 	if err != nil || len(masters) == 0 {
-		t.Fatalf("no master configs in %s/.github/configs: %v", root, err)
+		t.Fatalf("no master configs in %s/configs: %v", root, err)
 	}
 	// The demo's config and simulated runner are part of the contract too.
 	masters = append(masters, filepath.Join(root, "demo", "master.yaml"))
@@ -74,7 +74,7 @@ func TestRepository(t *testing.T) {
 		t.Error(p)
 	}
 
-	pool := loadRunners(t, filepath.Join(root, ".github", "configs", "runners.yaml"))
+	pool := loadRunners(t, filepath.Join(root, "configs", "runners.yaml"))
 	demoPool := loadRunners(t, filepath.Join(root, "demo", "runners.yaml"))
 	usedLaunchers, lp := CheckLaunchers(root, pool, demoPool)
 	for _, p := range lp {

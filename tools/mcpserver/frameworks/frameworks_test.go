@@ -164,8 +164,8 @@ func versionParse(s string) (any, bool) {
 // repository whose tag starts with a version must yield that version.
 func TestDetectRepositoryConfigs(t *testing.T) {
 	files := []string{
-		filepath.Join("..", "..", "..", ".github", "configs", "nvidia-master.yaml"),
-		filepath.Join("..", "..", "..", ".github", "configs", "amd-master.yaml"),
+		filepath.Join("..", "..", "..", "configs", "nvidia-master.yaml"),
+		filepath.Join("..", "..", "..", "configs", "amd-master.yaml"),
 	}
 	set := NewSet(All())
 	d, err := Detect(set, files)

@@ -151,7 +151,7 @@ func instructions(set *frameworks.Set) string {
 		schemes = append(schemes, fmt.Sprintf("%s:///path (%s)", f.Name, f.Display))
 	}
 	return "Source code of the LLM serving stacks this repository benchmarks, at the versions its master configs " +
-		"(.github/configs/*-master.yaml) run. Read files as resources: " + strings.Join(schemes, ", ") +
+		"(configs/*-master.yaml) run. Read files as resources: " + strings.Join(schemes, ", ") +
 		"; <framework>://<tag>/path reads a file at another version without switching. " +
 		"list_versions shows which versions the configs use and which is served; list_tags, switch_version, " +
 		"grep (RE2 regex over a framework's files) and diff_versions (what changed between two versions under a path) " +
