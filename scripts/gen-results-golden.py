@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """Runs the original result scripts (utils/process_result.py,
 collect_results.py, collect_eval_results.py, calc_success_rate.py,
-summarize.py of InferenceX f0e131f2e) on the hand-made inputs under the Go
-tools' testdata and records what they printed and wrote, as the goldens the
-Go tests compare against. Run from the repository root:
+summarize.py of InferenceX f0e131f2e, and process_result.py of upstream main
+843c6254f) on the hand-made inputs under the Go tools' testdata and records
+what they printed and wrote, as the goldens the Go tests compare against.
+Run from the repository root:
 
-    python3 scripts/gen-results-golden.py [--ref /path/to/InferenceX]
+    python3 scripts/gen-results-golden.py [--ref /path/to/InferenceX@f0e131f2e] \
+        [--ref-main /path/to/InferenceX@843c6254f]
+
+(a checkout each, e.g. `git -C MIRROR archive 843c6254f | tar -x -C DIR`).
 
 It needs python3 with PyYAML and tabulate (Debian: python3-yaml,
 python3-tabulate). The original walks directories in file-system order,
@@ -115,6 +119,43 @@ def resultproc(ref):
             "error": stderr_lines[-1] if p.returncode and stderr_lines else "",
             "files": outputs,
         })
+
+
+# Upstream main's process_result.py ends by handing the result to its power
+# aggregation (utils/aggregate_power.py, aggregate_power_multinode.py), which
+# adds the power fields; those are the energy issue's, with goldens of their
+# own. Here the two modules are replaced by ones that add nothing, so that
+# the goldens hold exactly the fields process_result.py itself writes.
+POWER_STUB = """def run(*args, **kwargs):
+    return 0
+"""
+
+
+def resultproc_today(ref_main):
+    """Upstream main's process_result.py on the cases of
+    tools/resultproc/testdata/today (today's job environments), recorded
+    like the Feb-2026 cases in upstream.json."""
+    with tempfile.TemporaryDirectory() as scripts:
+        shutil.copy(ref_main / "utils" / "process_result.py", scripts)
+        for name in ("aggregate_power.py", "aggregate_power_multinode.py"):
+            pathlib.Path(scripts, name).write_text(POWER_STUB)
+        script = pathlib.Path(scripts, "process_result.py")
+        for case in sorted((ROOT / "tools/resultproc/testdata/today").iterdir()):
+            env = read_env(case / "env")
+            with tempfile.TemporaryDirectory() as tmp:
+                for f in case.glob("*.json"):
+                    if f.name != "upstream.json":
+                        shutil.copy(f, tmp)
+                p = subprocess.run([sys.executable, str(script)], cwd=tmp, capture_output=True, text=True,
+                                   env={"PATH": os.environ.get("PATH", "/usr/bin"), "PYTHONDONTWRITEBYTECODE": "1", **env})
+                outputs = {f.name: f.read_text() for f in sorted(pathlib.Path(tmp).glob("agg_*.json"))}
+            stderr_lines = p.stderr.strip().splitlines()
+            write_golden(case / "upstream.json", {
+                "exit": p.returncode,
+                "stdout": p.stdout,
+                "error": stderr_lines[-1] if p.returncode and stderr_lines else "",
+                "files": outputs,
+            })
 
 
 # A made-up sweep: per series (model, hw, framework, precision, parallelism)
@@ -387,13 +428,19 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--ref", default=os.environ.get("INFERENCEX_REF", "/work/ref"),
                     help="checkout of the original InferenceX at f0e131f2e")
+    ap.add_argument("--ref-main", default=os.environ.get("INFERENCEX_REF_MAIN", "/work/ref-main"),
+                    help="checkout of upstream InferenceX main at 843c6254f")
     args = ap.parse_args()
-    ref = pathlib.Path(args.ref)
-    if not (ref / "utils" / "process_result.py").exists():
-        sys.exit(f"{ref}: not a checkout of the original InferenceX (no utils/process_result.py)")
+    ref, ref_main = pathlib.Path(args.ref), pathlib.Path(args.ref_main)
+    for r in (ref, ref_main):
+        if not (r / "utils" / "process_result.py").exists():
+            sys.exit(f"{r}: not a checkout of InferenceX (no utils/process_result.py)")
+    if "recipe_fingerprint" not in (ref_main / "utils" / "process_result.py").read_text():
+        sys.exit(f"{ref_main}: not upstream main (its process_result.py writes no recipe_fingerprint)")
     roundtrip()
     tables()
     resultproc(ref)
+    resultproc_today(ref_main)
     sweep(ref)
     evals(ref)
     success_rate(ref)
