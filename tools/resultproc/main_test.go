@@ -372,3 +372,50 @@ func withoutAccounting(t *testing.T, o outcome) outcome {
 	}
 	return out
 }
+
+// TestAccountingCarried: a raw result of loadgen gives its request
+// accounting, last and unchanged, in both formats; one of the Python
+// client gives none.
+func TestAccountingCarried(t *testing.T) {
+	for _, dir := range []string{"testdata/cases/loadgen-failures", "testdata/today/loadgen-failures", "testdata/today/single-node"} {
+		got := runCase(t, dir, nil)
+		if got.exit != 0 {
+			t.Fatalf("%s: exit %d: %s", dir, got.exit, got.stderr)
+		}
+		out, err := results.DecodeOrdered([]byte(got.stdout))
+		if err != nil {
+			t.Fatal(err)
+		}
+		env := caseEnv(t, dir)
+		rawData, err := os.ReadFile(filepath.Join(dir, env["RESULT_FILENAME"]+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := results.DecodeOrdered(rawData)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, r := out.(*pyjson.Object), raw.(*pyjson.Object)
+		keys := o.Keys()
+		if _, loadgen := r.Get("failed"); !loadgen {
+			for _, k := range process.AccountingKeys {
+				if _, ok := o.Get(k); ok {
+					t.Errorf("%s: %s in the result of a Python client's raw result", dir, k)
+				}
+			}
+			continue
+		}
+		if tail := keys[len(keys)-len(process.AccountingKeys):]; !slices.Equal(tail, process.AccountingKeys) {
+			t.Errorf("%s: the result ends with %v, want %v", dir, tail, process.AccountingKeys)
+		}
+		for _, k := range process.AccountingKeys {
+			a, _ := o.Get(k)
+			b, _ := r.Get(k)
+			ja, _ := pyjson.Marshal(a)
+			jb, _ := pyjson.Marshal(b)
+			if string(ja) != string(jb) {
+				t.Errorf("%s: %s is %s, the raw result has %s", dir, k, ja, jb)
+			}
+		}
+	}
+}

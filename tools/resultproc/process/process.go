@@ -295,10 +295,6 @@ func Process(v *schemas.Validator, j *Job, file string, raw []byte) (*pyjson.Obj
 			strings.Join(missing, ", "))}
 	}
 
-	// Upstream's keys end here (its power fields, when measured, follow
-	// them); the keys only this tool writes come last.
-	appendAccounting(out, in)
-
 	if err := v.Validate(schemas.ProcessedResult, results.Generic(out)); err != nil {
 		return nil, &InputError{fmt.Errorf("the processed result would not match its schema (a field of the raw result or the environment is out of range):\n%w", schemaDiag(file, err))}
 	}
@@ -344,6 +340,12 @@ func Run(v *schemas.Validator, dir string, lookup Lookup, write func(path string
 	}
 	out, err := Process(v, j, j.RawPath(), raw)
 	if err != nil {
+		return nil, err
+	}
+	// Everything upstream writes is in out; steps that add more of it
+	// (its power fields) go here, ahead of the keys only this tool writes,
+	// which come last.
+	if err := AppendAccounting(v, out, j.RawPath(), raw); err != nil {
 		return nil, err
 	}
 	data, err := results.MarshalIndent(out)
