@@ -496,7 +496,8 @@ func TestPaddingStreamsChangeThePrompts(t *testing.T) {
 }
 
 func TestPaddingStreamsFor(t *testing.T) {
-	for list, want := range map[string]int{"0": 1, "0-3": 4, "0-3,8,10-11": 7, "0-127": 128, "": 0, "x": 0, "3-1": 0, "0,-1": 0} {
+	for list, want := range map[string]int{"0": 1, "0-3": 4, "0-3,8,10-11": 7, "0-127": 128, "": 0, "x": 0, "3-1": 0, "0,-1": 0,
+		"0-9223372036854775806,0-9223372036854775806": 0, "0-1048576": 0, "0-1048575": 1 << 20} {
 		if got := countCPUList(list); got != want {
 			t.Errorf("countCPUList(%q) = %d, want %d", list, got, want)
 		}
@@ -508,4 +509,21 @@ func TestPaddingStreamsFor(t *testing.T) {
 	if auto != min(onlineCPUs(), 8) || auto < 1 || PaddingStreamsFor(-1) != auto {
 		t.Errorf("PaddingStreamsFor(0) = %d, PaddingStreamsFor(-1) = %d, CPUs online %d", auto, PaddingStreamsFor(-1), onlineCPUs())
 	}
+}
+
+// FuzzCountCPUList: any text in place of the kernel's CPU list gives a
+// count, never a panic: 0 when it is not a list, else the CPUs it names.
+func FuzzCountCPUList(f *testing.F) {
+	for _, s := range []string{"0", "0-3,8,10-11", "", "-", "1-", "0-9999999999999999999", "3-1", ",", "0,,1", "0-9223372036854775806,0-9223372036854775806"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n := countCPUList(s)
+		if n < 0 {
+			t.Fatalf("countCPUList(%q) = %d", s, n)
+		}
+		if n > 0 && strings.Count(s, ",")+1 > n {
+			t.Fatalf("countCPUList(%q) = %d, fewer than its %d parts", s, n, strings.Count(s, ",")+1)
+		}
+	})
 }

@@ -52,7 +52,15 @@ func countCPUList(s string) int {
 				return 0
 			}
 		}
+		// No machine has a million CPUs: such a list is not the kernel's
+		// (and summing it could overflow).
+		if b-a >= maxCPUs || n+b-a+1 > maxCPUs {
+			return 0
+		}
 		n += b - a + 1
 	}
 	return n
 }
+
+// maxCPUs bounds a believable CPU list.
+const maxCPUs = 1 << 20
