@@ -341,8 +341,13 @@ func (g *generator) paddingStreams() error {
 }
 
 // drawRounds runs the rounds that draw random numbers: per padding
-// stream, its prompts in order.
+// stream, its prompts in order. The streams (and their prompts) are
+// independent, so they run at the same time: a stream with few waiting
+// prompts would leave cores idle on its own.
 func (g *generator) drawRounds(ctx context.Context) error {
+	draws := make([]int, len(g.padding))
+	errs := make([]error, len(g.padding))
+	var wg sync.WaitGroup
 	for s, rng := range g.padding {
 		end := len(g.prompts)
 		if s+1 < len(g.paddingStart) {
@@ -354,11 +359,20 @@ func (g *generator) drawRounds(ctx context.Context) error {
 				waiting = append(waiting, i)
 			}
 		}
-		if err := g.drawStream(ctx, rng, waiting); err != nil {
-			return err
+		if len(waiting) == 0 {
+			continue
 		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			draws[s], errs[s] = g.drawStream(ctx, rng, waiting)
+		}()
 	}
-	return nil
+	wg.Wait()
+	for s := range g.padding {
+		g.draws += draws[s]
+	}
+	return errors.Join(errs...)
 }
 
 // drawStream runs the rounds of the waiting prompts that draw from one
@@ -368,7 +382,7 @@ func (g *generator) drawRounds(ctx context.Context) error {
 // all then run in parallel. Results are kept in order up to the first
 // prompt that wants to draw again; the prompts after it are rolled back
 // (their state and the random stream) and go again in the next window.
-func (g *generator) drawStream(ctx context.Context, stream *legacyRNG, waiting []int) error {
+func (g *generator) drawStream(ctx context.Context, stream *legacyRNG, waiting []int) (draws int, err error) {
 	window := 2 * g.workers
 	for len(waiting) > 0 {
 		n := min(window, len(waiting))
@@ -383,7 +397,7 @@ func (g *generator) drawStream(ctx context.Context, stream *legacyRNG, waiting [
 			tries[k].p.ids = slices.Clone(tries[k].p.ids)
 			extra, err := rng.randInt(0, int64(g.vocab), tries[k].p.need)
 			if err != nil {
-				return err
+				return draws, err
 			}
 			for _, e := range extra {
 				tries[k].p.ids = append(tries[k].p.ids, int(e))
@@ -391,7 +405,7 @@ func (g *generator) drawStream(ctx context.Context, stream *legacyRNG, waiting [
 			tries[k].p.need = 0
 			tries[k].after = rng
 		}
-		err := g.parallel(ctx, n, func(k int) error {
+		err = g.parallel(ctx, n, func(k int) error {
 			p := &tries[k].p
 			text, err := g.tok.Decode(p.ids)
 			if err != nil {
@@ -401,7 +415,7 @@ func (g *generator) drawStream(ctx context.Context, stream *legacyRNG, waiting [
 			return g.advance(p)
 		})
 		if err != nil {
-			return err
+			return draws, err
 		}
 		// Commit in order up to and including the first prompt that waits
 		// again; it stays at the head of the queue.
@@ -409,7 +423,7 @@ func (g *generator) drawStream(ctx context.Context, stream *legacyRNG, waiting [
 		for k := 0; k < n; k++ {
 			*g.prompts[waiting[k]] = tries[k].p
 			*stream = tries[k].after
-			g.draws++
+			draws++
 			if tries[k].p.need > 0 {
 				break
 			}
@@ -417,7 +431,7 @@ func (g *generator) drawStream(ctx context.Context, stream *legacyRNG, waiting [
 		}
 		waiting = waiting[committed:]
 	}
-	return nil
+	return draws, nil
 }
 
 func (g *generator) finish(p *prompt) error {
