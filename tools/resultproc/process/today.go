@@ -124,8 +124,8 @@ func ParseComponentMetadata(name, raw string) (*pyjson.Object, error) {
 	}
 	doc, err := results.DecodeOrdered([]byte(raw))
 	if err != nil {
-		//lint:ignore ST1005 upstream's wording first, which its tests look for
-		return nil, fmt.Errorf("%s must contain valid JSON: %v", name, err)
+		// Upstream's wording first, which its tests look for.
+		return nil, fmt.Errorf("%s must contain valid JSON: %w", name, err)
 	}
 	obj, ok := doc.(*pyjson.Object)
 	keys := []string{}
