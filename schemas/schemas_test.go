@@ -144,6 +144,45 @@ func TestValidate(t *testing.T) {
 			[]string{`/p99_intvty: expected a number of tokens per second per user`}},
 		{"processed no median e2el", ProcessedResult, edit(t, processedSingle, func(m map[string]any) { delete(m, "median_e2el") }),
 			[]string{`/median_e2el: required key is missing`}},
+		{"processed today single ok", ProcessedResult, edit(t, processedSingle, func(m map[string]any) {
+			m["recipe_fingerprint"] = strings.Repeat("0a", 32)
+			m["pp"], m["dcp_size"], m["pcp_size"] = 2, 1, 2
+			m["router"] = map[string]any{"name": "vllm-router", "version": "0.1.14"}
+			m["kv_p2p_transfer"] = "nixl"
+			m["num_prompts"], m["completed"], m["failed"], m["canceled"] = 10, 9, 1, 0
+			m["errors_by_kind"] = map[string]any{"timeout": map[string]any{"count": 1, "first_error": "x"}}
+		}), nil},
+		{"processed today fingerprint needs sizes", ProcessedResult, edit(t, processedSingle, func(m map[string]any) {
+			m["recipe_fingerprint"] = ""
+		}), []string{`/pp: required when recipe_fingerprint is given`, `/pcp_size: required when recipe_fingerprint is given`}},
+		{"processed bad fingerprint", ProcessedResult, edit(t, processedSingle, func(m map[string]any) {
+			m["recipe_fingerprint"] = "ABC"
+			m["pp"], m["dcp_size"], m["pcp_size"] = 1, 1, 1
+		}), []string{`/recipe_fingerprint: expected the recipe fingerprint`}},
+		{"processed router extra key", ProcessedResult, edit(t, processedSingle, func(m map[string]any) {
+			m["router"] = map[string]any{"name": "r", "version": "1", "mode": "x"}
+		}), []string{`/router/mode: unknown key`}},
+		{"processed zero pp", ProcessedResult, edit(t, processedSingle, func(m map[string]any) { m["pp"] = 0 }),
+			[]string{`/pp: must be >= 1, got 0`}},
+		{"processed failed without counts", ProcessedResult, edit(t, processedSingle, func(m map[string]any) { m["failed"] = 1 }),
+			[]string{`/num_prompts: required when failed is given`}},
+		{"processed bad failure kind", ProcessedResult, edit(t, processedSingle, func(m map[string]any) {
+			m["num_prompts"], m["completed"], m["failed"] = 1, 0, 1
+			m["errors_by_kind"] = map[string]any{"oops": map[string]any{"count": 1, "first_error": "x"}}
+		}), []string{`/errors_by_kind/oops: must be one of`}},
+		{"processed aggregated multi ok", ProcessedResult, edit(t, processedMulti, func(m map[string]any) {
+			m["num_decode_gpu"], m["decode_tp"], m["decode_ep"], m["decode_num_workers"] = 0, 0, 0, 0
+		}), nil},
+		{"processed aggregated multi with decode tp", ProcessedResult, edit(t, processedMulti, func(m map[string]any) {
+			m["num_decode_gpu"], m["decode_num_workers"] = 0, 0
+		}), []string{`/decode_tp: an aggregated result (no decode GPUs) has decode_tp 0`}},
+		{"processed decode workers with decode GPUs", ProcessedResult, edit(t, processedMulti, func(m map[string]any) { m["decode_num_workers"] = 0 }),
+			[]string{`/decode_num_workers: must be >= 1, got 0`}},
+		{"processed half role hardware", ProcessedResult, edit(t, processedMulti, func(m map[string]any) { m["prefill_hw"] = "gb200" }),
+			[]string{`/decode_hw: required when prefill_hw is given`}},
+		{"raw result wall clock", RawResult, edit(t, rawResult, func(m map[string]any) {
+			m["benchmark_start_time_unix"], m["benchmark_end_time_unix"] = 1785881100.5, "later"
+		}), []string{`/benchmark_end_time_unix: expected number, got string "later"`}},
 		{"processed list ok", ProcessedResults, "[" + processedSingle + "," + processedMulti + "]", nil},
 		{"processed list bad item", ProcessedResults, "[" + processedSingle + ", {}]", []string{`/1/hw: required key is missing`}},
 		{"eval rows ok", EvalResults, `[{"model": "m", "hw": "H200", "framework": "vllm", "precision": "fp8", "spec_decoding": "none",

@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """Runs the original result scripts (utils/process_result.py,
 collect_results.py, collect_eval_results.py, calc_success_rate.py,
-summarize.py of InferenceX f0e131f2e) on the hand-made inputs under the Go
-tools' testdata and records what they printed and wrote, as the goldens the
-Go tests compare against. Run from the repository root:
+summarize.py of InferenceX f0e131f2e, and process_result.py of upstream main
+843c6254f) on the hand-made inputs under the Go tools' testdata and records
+what they printed and wrote, as the goldens the Go tests compare against.
+Run from the repository root:
 
-    python3 scripts/gen-results-golden.py [--ref /path/to/InferenceX]
+    python3 scripts/gen-results-golden.py [--ref /path/to/InferenceX@f0e131f2e] \
+        [--ref-main /path/to/InferenceX@843c6254f]
+
+(a checkout each, e.g. `git -C MIRROR archive 843c6254f | tar -x -C DIR`).
 
 It needs python3 with PyYAML and tabulate (Debian: python3-yaml,
 python3-tabulate). The original walks directories in file-system order,
@@ -117,6 +121,43 @@ def resultproc(ref):
         })
 
 
+# Upstream main's process_result.py ends by handing the result to its power
+# aggregation (utils/aggregate_power.py, aggregate_power_multinode.py), which
+# adds the power fields; those are the energy issue's, with goldens of their
+# own. Here the two modules are replaced by ones that add nothing, so that
+# the goldens hold exactly the fields process_result.py itself writes.
+POWER_STUB = """def run(*args, **kwargs):
+    return 0
+"""
+
+
+def resultproc_today(ref_main):
+    """Upstream main's process_result.py on the cases of
+    tools/resultproc/testdata/today (today's job environments), recorded
+    like the Feb-2026 cases in upstream.json."""
+    with tempfile.TemporaryDirectory() as scripts:
+        shutil.copy(ref_main / "utils" / "process_result.py", scripts)
+        for name in ("aggregate_power.py", "aggregate_power_multinode.py"):
+            pathlib.Path(scripts, name).write_text(POWER_STUB)
+        script = pathlib.Path(scripts, "process_result.py")
+        for case in sorted((ROOT / "tools/resultproc/testdata/today").iterdir()):
+            env = read_env(case / "env")
+            with tempfile.TemporaryDirectory() as tmp:
+                for f in case.glob("*.json"):
+                    if f.name != "upstream.json":
+                        shutil.copy(f, tmp)
+                p = subprocess.run([sys.executable, str(script)], cwd=tmp, capture_output=True, text=True,
+                                   env={"PATH": os.environ.get("PATH", "/usr/bin"), "PYTHONDONTWRITEBYTECODE": "1", **env})
+                outputs = {f.name: f.read_text() for f in sorted(pathlib.Path(tmp).glob("agg_*.json"))}
+            stderr_lines = p.stderr.strip().splitlines()
+            write_golden(case / "upstream.json", {
+                "exit": p.returncode,
+                "stdout": p.stdout,
+                "error": stderr_lines[-1] if p.returncode and stderr_lines else "",
+                "files": outputs,
+            })
+
+
 # A made-up sweep: per series (model, hw, framework, precision, parallelism)
 # a throughput/latency curve over concurrency from a simple saturating
 # model. The raw results are made here, processed by the original
@@ -215,6 +256,114 @@ def make_sweep(ref, out, variant):
                    "PREFILL_DP_ATTN": pre[3], "DECODE_NUM_WORKERS": str(dec[0]), "DECODE_TP": str(dec[1]),
                    "DECODE_EP": str(dec[2]), "DECODE_DP_ATTN": dec[3]}
             run_process_result(ref, env, synth_raw(model, 1024, 1024, conc, peak, floor), out / f"bmk_{name}")
+
+
+# A sweep of today's jobs: upstream main's process_result.py on raw results
+# of loadgen (the synthetic ones above, with loadgen's request accounting).
+# single-node: prefix, model, hw, fw, precision, isl, osl, tp, pp, dcp, pcp, ep, dpa, peak, floor, concs,
+#   failures per conc (failed, canceled, kinds)
+TODAY_SERIES = [
+    ("dsr1", "deepseek-ai/DeepSeek-R1-0528", "h200", "sglang", "fp8", 1024, 1024, 8, 1, 1, 1, 1, "false", 21000, 18.0, [4, 16, 64],
+     {64: (3, 0, {"timeout": (2, "request timeout after 3600s"), "http_status": (1, "HTTP 503 Service Unavailable")})}),
+    ("dsr1", "deepseek-ai/DeepSeek-R1-0528", "b200", "vllm", "fp8", 1024, 1024, 4, 2, 1, 1, 1, "false", 40000, 12.0, [4, 16, 64], {}),
+    ("dsr1", "deepseek-ai/DeepSeek-R1-0528", "b200", "vllm", "fp8", 8192, 1024, 4, 1, 2, 2, 1, "false", 30000, 14.0, [4, 16],
+     {16: (0, 4, {})}),
+    ("gptoss", "openai/gpt-oss-120b", "mi355x", "vllm", "fp4", 1024, 8192, 1, 1, 1, 1, 1, "false", 6000, 5.0, [4, 16], {}),
+]
+# multi-node: prefix, model, hw, fw, precision, spec, prefill (workers, tp, ep, dpa, gpus, pp), decode (...), hw pair,
+#   router, kv transfer, peak, floor, concs
+TODAY_MULTI = [
+    ("dsr1", "nvidia/DeepSeek-R1-0528-FP4", "gb200", "dynamo-trt", "fp4", "mtp", (4, 4, 4, "true", 16, 1), (1, 8, 8, "true", 8, 2),
+     ("gb200", "gb300"), '{"name": "dynamo-router", "version": "0.7.1"}', "nixl", 150000, 7.0, [64, 256]),
+    ("dsr1", "deepseek-ai/DeepSeek-R1-0528", "gb200", "sglang", "fp8", "none", (2, 8, 8, "false", 16, 1), (0, 8, 1, "false", 0, 1),
+     ("", ""), "", "", 60000, 12.0, [32]),
+]
+
+
+def with_accounting(raw, failed, canceled, kinds):
+    """A synthetic raw result as loadgen writes it: requests that failed or
+    were canceled did not complete, and its accounting keys follow."""
+    raw = dict(raw)
+    raw["completed"] = raw["num_prompts"] - failed - canceled
+    raw.update({"simulated": False, "partial": canceled > 0, "stop_reason": "received interrupt" if canceled else None,
+                "failed": failed, "canceled": canceled,
+                "errors_by_kind": {k: {"count": n, "first_error": msg} for k, (n, msg) in sorted(kinds.items())}})
+    return raw
+
+
+def run_process_result_main(ref_main, env, raw, dest):
+    """Upstream main's process_result.py (power step stubbed, see
+    POWER_STUB) on one raw result; then the request accounting resultproc
+    appends after upstream's keys (process.AppendAccounting: the raw
+    result's keys, as they are, last), which upstream does not write."""
+    with tempfile.TemporaryDirectory() as scripts:
+        shutil.copy(ref_main / "utils" / "process_result.py", scripts)
+        for name in ("aggregate_power.py", "aggregate_power_multinode.py"):
+            pathlib.Path(scripts, name).write_text(POWER_STUB)
+        with tempfile.TemporaryDirectory() as tmp:
+            with open(os.path.join(tmp, env["RESULT_FILENAME"] + ".json"), "w") as f:
+                json.dump(raw, f)
+            subprocess.run([sys.executable, os.path.join(scripts, "process_result.py")], cwd=tmp, check=True,
+                           capture_output=True,
+                           env={"PATH": os.environ.get("PATH", "/usr/bin"), "PYTHONDONTWRITEBYTECODE": "1", **env})
+            name = "agg_" + env["RESULT_FILENAME"] + ".json"
+            with open(os.path.join(tmp, name)) as f:
+                doc = json.load(f)
+    if "failed" in raw:
+        for k in ("num_prompts", "completed", "failed", "canceled", "errors_by_kind"):
+            doc[k] = raw[k]
+    os.makedirs(dest, exist_ok=True)
+    with open(os.path.join(dest, name), "w") as f:
+        json.dump(doc, f, indent=2)
+
+
+def fingerprint(*parts):
+    import hashlib
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def make_sweep_today(ref_main, out):
+    shutil.rmtree(out, ignore_errors=True)
+    for (prefix, model, hw, fw, prec, isl, osl, tp, pp, dcp, pcp, ep, dpa, peak, floor, concs, failures) in TODAY_SERIES:
+        fp = fingerprint(prefix, hw, fw, prec, isl, osl, tp, pp, dcp, pcp, ep, dpa)
+        for conc in concs:
+            name = (f"{prefix}_{isl}_{osl}_{prec}_{fw}_tp{tp}-pp{pp}-dcp{dcp}-pcp{pcp}-ep{ep}-dpa{dpa}_disagg-false_spec-none"
+                    f"_conc{conc}_{hw}-nv_0_recipe-{fp[:16]}")
+            env = {"RUNNER_TYPE": hw, "FRAMEWORK": fw, "PRECISION": prec, "SPEC_DECODING": "none", "RESULT_FILENAME": name,
+                   "ISL": str(isl), "OSL": str(osl), "DISAGG": "false", "MODEL_PREFIX": prefix, "IMAGE": f"registry.example/{fw}:2026.08",
+                   "TP": str(tp), "EP_SIZE": str(ep), "DP_ATTENTION": dpa, "PP_SIZE": str(pp), "DCP_SIZE": str(dcp),
+                   "PCP_SIZE": str(pcp), "RECIPE_FINGERPRINT": fp, "ROUTER_METADATA": "", "KV_P2P_TRANSFER": ""}
+            failed, canceled, kinds = failures.get(conc, (0, 0, {}))
+            raw = with_accounting(synth_raw(model, isl, osl, conc, peak, floor, gpus_scale=pp * pcp), failed, canceled, kinds)
+            run_process_result_main(ref_main, env, raw, out / f"bmk_{name}")
+    for (prefix, model, hw, fw, prec, spec, pre, dec, hws, router, kv, peak, floor, concs) in TODAY_MULTI:
+        fp = fingerprint(prefix, hw, fw, prec, spec, pre, dec)
+        for conc in concs:
+            name = (f"{prefix}_1k1k_{prec}_{fw}_prefill-tp{pre[1]}-pp{pre[5]}-ep{pre[2]}-nw{pre[0]}_decode-tp{dec[1]}-pp{dec[5]}"
+                    f"-ep{dec[2]}-nw{dec[0]}_conc{conc}_{hw}-nv_0_recipe-{fp[:16]}")
+            env = {"RUNNER_TYPE": hw, "FRAMEWORK": fw, "PRECISION": prec, "SPEC_DECODING": spec, "RESULT_FILENAME": name,
+                   "ISL": "1024", "OSL": "1024", "DISAGG": "true" if dec[4] else "false", "MODEL_PREFIX": prefix,
+                   "IMAGE": "nvcr.example/dynamo:0.9", "IS_MULTINODE": "true", "PREFILL_GPUS": str(pre[4]), "DECODE_GPUS": str(dec[4]),
+                   "PREFILL_NUM_WORKERS": str(pre[0]), "PREFILL_TP": str(pre[1]), "PREFILL_EP": str(pre[2]),
+                   "PREFILL_DP_ATTN": pre[3], "DECODE_NUM_WORKERS": str(dec[0]), "DECODE_TP": str(dec[1]),
+                   "DECODE_EP": str(dec[2]), "DECODE_DP_ATTN": dec[3], "RECIPE_FINGERPRINT": fp, "ROUTER_METADATA": router,
+                   "KV_P2P_TRANSFER": kv, "PREFILL_PP_SIZE": str(pre[5]), "PREFILL_DCP_SIZE": "1", "PREFILL_PCP_SIZE": "1",
+                   "DECODE_PP_SIZE": str(dec[5]), "DECODE_DCP_SIZE": "1", "DECODE_PCP_SIZE": "1",
+                   "PREFILL_HARDWARE": hws[0], "DECODE_HARDWARE": hws[1]}
+            raw = with_accounting(synth_raw(model, 1024, 1024, conc, peak, floor), 0, 0, {})
+            run_process_result_main(ref_main, env, raw, out / f"bmk_{name}")
+
+
+def sweep_today(ref, ref_main):
+    """Today's sweep for summarize and collect; collect_results.py (the
+    same at f0e131f2e and upstream main) aggregates it."""
+    today = ROOT / "tools/summarize/testdata/sweep-today/results"
+    make_sweep_today(ref_main, today)
+    assert (ref / "utils/collect_results.py").read_text() == (ref_main / "utils/collect_results.py").read_text()
+    code, out = run_script(ref_main, "collect_results.py", [str(today.relative_to(ROOT)), "bmk"], ROOT)
+    agg = (ROOT / "agg_bmk.json").read_text()
+    (ROOT / "agg_bmk.json").unlink()
+    write_golden(ROOT / "tools/collect/testdata/original-results-today.json", {"exit": code, "stdout": out, "agg_bmk.json": agg})
 
 
 @contextlib.contextmanager
@@ -387,14 +536,21 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--ref", default=os.environ.get("INFERENCEX_REF", "/work/ref"),
                     help="checkout of the original InferenceX at f0e131f2e")
+    ap.add_argument("--ref-main", default=os.environ.get("INFERENCEX_REF_MAIN", "/work/ref-main"),
+                    help="checkout of upstream InferenceX main at 843c6254f")
     args = ap.parse_args()
-    ref = pathlib.Path(args.ref)
-    if not (ref / "utils" / "process_result.py").exists():
-        sys.exit(f"{ref}: not a checkout of the original InferenceX (no utils/process_result.py)")
+    ref, ref_main = pathlib.Path(args.ref), pathlib.Path(args.ref_main)
+    for r in (ref, ref_main):
+        if not (r / "utils" / "process_result.py").exists():
+            sys.exit(f"{r}: not a checkout of InferenceX (no utils/process_result.py)")
+    if "recipe_fingerprint" not in (ref_main / "utils" / "process_result.py").read_text():
+        sys.exit(f"{ref_main}: not upstream main (its process_result.py writes no recipe_fingerprint)")
     roundtrip()
     tables()
     resultproc(ref)
+    resultproc_today(ref_main)
     sweep(ref)
+    sweep_today(ref, ref_main)
     evals(ref)
     success_rate(ref)
 

@@ -190,10 +190,21 @@ type Identity string
 // identityKeys are the fields of an identity, single-node then multi-node.
 var (
 	identityCommon = []string{"infmax_model_prefix", "model", "hw", "framework", "precision", "spec_decoding", "isl", "osl", "disagg", "is_multinode"}
-	identitySingle = []string{"tp", "ep", "dp_attention"}
-	identityMulti  = []string{"prefill_tp", "prefill_ep", "prefill_dp_attention", "prefill_num_workers", "num_prefill_gpu",
-		"decode_tp", "decode_ep", "decode_dp_attention", "decode_num_workers", "num_decode_gpu"}
+	identitySingle = []string{"tp", "pp", "dcp_size", "pcp_size", "ep", "dp_attention"}
+	identityMulti  = []string{"prefill_hw", "prefill_tp", "prefill_pp", "prefill_dcp_size", "prefill_pcp_size", "prefill_ep",
+		"prefill_dp_attention", "prefill_num_workers", "num_prefill_gpu", "decode_hw", "decode_tp", "decode_pp",
+		"decode_dcp_size", "decode_pcp_size", "decode_ep", "decode_dp_attention", "decode_num_workers", "num_decode_gpu"}
 )
+
+// identityDefaults are what a result without today's fields (the Feb-2026
+// format) means by their absence, so that it has the identity of the same
+// configuration in today's format.
+var identityDefaults = map[string]any{
+	"pp": json.Number("1"), "dcp_size": json.Number("1"), "pcp_size": json.Number("1"),
+	"prefill_pp": json.Number("1"), "prefill_dcp_size": json.Number("1"), "prefill_pcp_size": json.Number("1"),
+	"decode_pp": json.Number("1"), "decode_dcp_size": json.Number("1"), "decode_pcp_size": json.Number("1"),
+	"prefill_hw": "", "decode_hw": "",
+}
 
 // Identity returns the configuration identity of a result.
 func (r *Processed) Identity() Identity {
@@ -211,9 +222,29 @@ func (r *Processed) Identity() Identity {
 		}
 		b.WriteString(k)
 		b.WriteByte('=')
-		b.WriteString(scalarText(r.Fields[k]))
+		v, ok := r.Fields[k]
+		if !ok {
+			v = identityDefaults[k]
+		}
+		b.WriteString(scalarText(v))
 	}
 	return Identity(b.String())
+}
+
+// sizes writes the pipeline and context parallelism that differs from 1
+// (" pp2 dcp2 pcp2"), with prefix before each name.
+func (r *Processed) sizes(prefix string) string {
+	var b strings.Builder
+	for _, k := range []string{"pp", "dcp", "pcp"} {
+		key := prefix + k
+		if k != "pp" {
+			key += "_size"
+		}
+		if n, ok := Int(r.Fields[key]); ok && n != 1 {
+			fmt.Fprintf(&b, " %s%d", k, n)
+		}
+	}
+	return b.String()
 }
 
 // Label is a short human-readable name of the configuration, for tables
@@ -225,11 +256,19 @@ func (r *Processed) Label() string {
 		fmt.Fprintf(&b, " spec=%s", s)
 	}
 	if r.MultiNode() {
-		fmt.Fprintf(&b, " prefill %dx(tp%d ep%d dpa=%s) %dgpu decode %dx(tp%d ep%d dpa=%s) %dgpu",
-			r.Int("prefill_num_workers"), r.Int("prefill_tp"), r.Int("prefill_ep"), r.Str("prefill_dp_attention"), r.Int("num_prefill_gpu"),
-			r.Int("decode_num_workers"), r.Int("decode_tp"), r.Int("decode_ep"), r.Str("decode_dp_attention"), r.Int("num_decode_gpu"))
+		hw := func(role string) string {
+			if h := r.Str(role + "_hw"); h != "" {
+				return " " + h
+			}
+			return ""
+		}
+		fmt.Fprintf(&b, " prefill%s %dx(tp%d%s ep%d dpa=%s) %dgpu decode%s %dx(tp%d%s ep%d dpa=%s) %dgpu",
+			hw("prefill"), r.Int("prefill_num_workers"), r.Int("prefill_tp"), r.sizes("prefill_"), r.Int("prefill_ep"),
+			r.Str("prefill_dp_attention"), r.Int("num_prefill_gpu"),
+			hw("decode"), r.Int("decode_num_workers"), r.Int("decode_tp"), r.sizes("decode_"), r.Int("decode_ep"),
+			r.Str("decode_dp_attention"), r.Int("num_decode_gpu"))
 	} else {
-		fmt.Fprintf(&b, " tp%d ep%d dpa=%s", r.Int("tp"), r.Int("ep"), r.Str("dp_attention"))
+		fmt.Fprintf(&b, " tp%d%s ep%d dpa=%s", r.Int("tp"), r.sizes(""), r.Int("ep"), r.Str("dp_attention"))
 	}
 	fmt.Fprintf(&b, " conc=%d", r.Int("conc"))
 	return b.String()

@@ -153,6 +153,71 @@ func TestLoadDirAndDuplicates(t *testing.T) {
 	}
 }
 
+// TestIdentityOfTodaysFields: a Feb-2026 result and today's result of the
+// same configuration (sizes 1, no role hardware) share an identity; other
+// sizes or role hardware make another configuration, and show in the label.
+func TestIdentityOfTodaysFields(t *testing.T) {
+	v, err := schemas.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := func(extra string) string {
+		return strings.Replace(single, `"tp": 8,`, `"tp": 8, `+extra, 1)
+	}
+	fp := `"recipe_fingerprint": "` + strings.Repeat("ab", 32) + `", `
+	multi := `{"hw": "gb200", "conc": 64, "image": "i", "model": "m", "infmax_model_prefix": "dsr1", "framework": "dynamo-trt",
+ "precision": "fp4", "spec_decoding": "mtp", "disagg": true, "isl": 1024, "osl": 1024, "is_multinode": true,
+ "prefill_tp": 4, "prefill_ep": 4, "prefill_dp_attention": "true", "prefill_num_workers": 5, "decode_tp": 8, "decode_ep": 8,
+ "decode_dp_attention": "true", "decode_num_workers": 1, "num_prefill_gpu": 20, "num_decode_gpu": 8, "tput_per_gpu": 1.0,
+ "output_tput_per_gpu": 1.0, "input_tput_per_gpu": 1.0, "median_ttft": 0.1, "median_tpot": 0.01, "median_intvty": 100.0,
+ "median_e2el": 1.2}`
+	multiToday := func(extra string) string {
+		return strings.Replace(multi, `"prefill_tp": 4,`, `"prefill_tp": 4, `+extra, 1)
+	}
+	parse := func(doc string) *Processed {
+		t.Helper()
+		p, err := ParseProcessed(v, "x.json", []byte(doc))
+		if err != nil {
+			t.Fatalf("%v\n%s", err, doc)
+		}
+		return p
+	}
+	feb := parse(single)
+	cases := []struct {
+		name  string
+		doc   string
+		same  bool
+		label string
+	}{
+		{"today, sizes 1", strings.Replace(today(`"pp": 1, "dcp_size": 1, "pcp_size": 1,`), `"disagg": false,`, `"disagg": false, `+fp, 1), true,
+			"gptoss h200 vllm fp4 1k8k tp8 ep1 dpa=false conc=4"},
+		{"pipeline parallel", today(`"pp": 2, "dcp_size": 1, "pcp_size": 1,`), false, "gptoss h200 vllm fp4 1k8k tp8 pp2 ep1 dpa=false conc=4"},
+		{"context parallel", today(`"pp": 1, "dcp_size": 2, "pcp_size": 4,`), false, "gptoss h200 vllm fp4 1k8k tp8 dcp2 pcp4 ep1 dpa=false conc=4"},
+	}
+	for _, c := range cases {
+		p := parse(c.doc)
+		if (p.Identity() == feb.Identity()) != c.same {
+			t.Errorf("%s: same identity as the Feb-2026 result: %v, want %v", c.name, !c.same, c.same)
+		}
+		if got := p.Label(); got != c.label {
+			t.Errorf("%s: label %q, want %q", c.name, got, c.label)
+		}
+	}
+	mfeb := parse(multi)
+	msame := parse(multiToday(`"prefill_pp": 1, "prefill_dcp_size": 1, "prefill_pcp_size": 1, "decode_pp": 1, "decode_dcp_size": 1, "decode_pcp_size": 1,`))
+	mhw := parse(strings.Replace(multi, `"num_decode_gpu": 8,`, `"num_decode_gpu": 8, "prefill_hw": "gb200", "decode_hw": "h100",`, 1))
+	mpp := parse(multiToday(`"decode_pp": 2,`))
+	if mfeb.Identity() != msame.Identity() || mfeb.Identity() == mhw.Identity() || mfeb.Identity() == mpp.Identity() {
+		t.Error("multi-node identities: sizes of 1 must match the Feb-2026 result, role hardware and other sizes must not")
+	}
+	if got := mhw.Label(); got != "dsr1 gb200 dynamo-trt fp4 1k1k spec=mtp prefill gb200 5x(tp4 ep4 dpa=true) 20gpu decode h100 1x(tp8 ep8 dpa=true) 8gpu conc=64" {
+		t.Errorf("label %q", got)
+	}
+	if got := mpp.Label(); !strings.Contains(got, "decode 1x(tp8 pp2 ep8 dpa=true)") {
+		t.Errorf("label %q", got)
+	}
+}
+
 func TestSeqName(t *testing.T) {
 	for _, c := range []struct {
 		isl, osl int64

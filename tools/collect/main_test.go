@@ -86,6 +86,36 @@ func TestResultsLikeOriginal(t *testing.T) {
 	checkGolden(t, "results-ok", strings.ReplaceAll(stderr, out, "OUT"))
 }
 
+// TestResultsTodayLikeUpstream: today's results (recipe fingerprints,
+// PP/DCP/PCP, heterogeneous and aggregated multi-node, router and KV
+// transfer, loadgen's request accounting) aggregate byte for byte as
+// upstream main's collect_results.py aggregates them, accounting included.
+func TestResultsTodayLikeUpstream(t *testing.T) {
+	var orig map[string]any
+	readOriginal(t, "original-results-today.json", &orig)
+	out := t.TempDir()
+	code, stdout, stderr := invoke(t, nil, "results", "../summarize/testdata/sweep-today/results", "bmk", "--output-dir", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if stdout != orig["stdout"] {
+		t.Errorf("stdout %q, upstream printed %q", stdout, orig["stdout"])
+	}
+	got, err := os.ReadFile(filepath.Join(out, "agg_bmk.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != orig["agg_bmk.json"] {
+		t.Errorf("agg_bmk.json differs from upstream's")
+	}
+	for _, want := range []string{`"failed": 3`, `"canceled": 4`, `"recipe_fingerprint": "`, `"decode_pp": 2`, `"prefill_hw": "gb200"`, `"num_decode_gpu": 0`} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("the aggregate has no %s", want)
+		}
+	}
+	checkGolden(t, "results-today", strings.ReplaceAll(stderr, out, "OUT"))
+}
+
 const validResult = "testdata/results/bmk_dsr1_1024_1024_fp8_sglang_tp8_ep1_dpa_false_conc4_specdecode_none_h200-nv_0/agg_dsr1_1024_1024_fp8_sglang_tp8_ep1_dpa_false_conc4_specdecode_none_h200-nv_0.json"
 
 // dirtyDir makes a results directory with one good result, a copy of it

@@ -164,7 +164,7 @@ func TestRunAgainstSimServerWithFaults(t *testing.T) {
 		"--result-dir", dir, "--result-filename", "r.json", "--percentile-metrics", "ttft,tpot,itl,e2el",
 		"--stream-stall-timeout", "0.3", "--disable-tqdm")
 	// Around 40% of requests fail: more than the default 5%.
-	if status != 1 || !strings.Contains(stderr, "more than --max-failure-rate 0.05") {
+	if status != 1 || !strings.Contains(stderr, "FAIL: request failure rate ") || !strings.Contains(stderr, "exceeds 5% threshold") {
 		t.Fatalf("status %d\n%s\n%s", status, stdout, stderr)
 	}
 	r := readResult(t, filepath.Join(dir, "r.json"))

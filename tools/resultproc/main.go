@@ -4,7 +4,9 @@
 // SPEC_DECODING, RESULT_FILENAME, ISL, OSL, DISAGG, MODEL_PREFIX, IMAGE, then
 // TP, EP_SIZE, DP_ATTENTION, or with IS_MULTINODE=true the PREFILL_* and
 // DECODE_* set), reads <RESULT_FILENAME>.json, prints the processed result
-// and writes it to agg_<RESULT_FILENAME>.json.
+// and writes it to agg_<RESULT_FILENAME>.json. A job of today's workflows
+// (RECIPE_FINGERPRINT, PP_SIZE, ... set) gets upstream main's fields, any
+// other the Feb-2026 ones.
 //
 // Exit status: 0 done, 1 the raw result could not be read or the output
 // written, 2 a bad command line, environment or raw result.
@@ -15,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/inferencex/inferencex-go/pkg/atomicfile"
 	"github.com/inferencex/inferencex-go/pkg/cliargs"
@@ -32,7 +35,10 @@ func run(args []string, dir string, stdout, stderr io.Writer, lookup process.Loo
 	p := cliargs.New("resultproc", "Turn one raw benchmark result (<RESULT_FILENAME>.json) and the job's environment into its processed result (agg_<RESULT_FILENAME>.json).")
 	p.Epilog = "Environment: RUNNER_TYPE FRAMEWORK PRECISION SPEC_DECODING RESULT_FILENAME ISL OSL DISAGG MODEL_PREFIX IMAGE, " +
 		"then TP EP_SIZE DP_ATTENTION, or with IS_MULTINODE=true PREFILL_GPUS DECODE_GPUS PREFILL_NUM_WORKERS PREFILL_TP " +
-		"PREFILL_EP PREFILL_DP_ATTN DECODE_NUM_WORKERS DECODE_TP DECODE_EP DECODE_DP_ATTN."
+		"PREFILL_EP PREFILL_DP_ATTN DECODE_NUM_WORKERS DECODE_TP DECODE_EP DECODE_DP_ATTN. " +
+		"Today's jobs (any of " + strings.Join(process.TodayVars, " ") + " set, even empty) get upstream main's output: " +
+		"recipe_fingerprint, router, kv_p2p_transfer, PP/DCP/PCP sizes, prefill_hw/decode_hw, aggregated multi-node (DECODE_GPUS=0); " +
+		"other jobs get the Feb-2026 output."
 	if err := p.Parse(args, stdout); err != nil {
 		if errors.Is(err, cliargs.ErrHelp) {
 			return 0

@@ -7,11 +7,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/inferencex/inferencex-go/pkg/golden"
+	"github.com/inferencex/inferencex-go/pkg/pyjson"
+	"github.com/inferencex/inferencex-go/pkg/results"
+	"github.com/inferencex/inferencex-go/tools/resultproc/process"
 )
 
 // caseEnv reads a case's env file (KEY=VALUE lines, # comments).
@@ -132,7 +136,54 @@ var messages = map[string][]string{
 }
 
 func TestCasesAgainstOriginal(t *testing.T) {
-	cases, err := filepath.Glob("testdata/cases/*")
+	checkCases(t, "testdata/cases", "original.json", divergent, messages)
+}
+
+// todayDivergent are the cases of today's format (testdata/today) where
+// this tool deliberately does not do what upstream main did.
+var todayDivergent = map[string]struct {
+	exit int
+	why  string
+}{
+	"failed-run":                 {0, "a tpot of 0 gives a null interactivity instead of a ZeroDivisionError"},
+	"bad-fingerprint":            {2, "RECIPE_FINGERPRINT must be what matrixgen writes (a SHA-256 in hex) or empty"},
+	"multi-node-negative-decode": {2, "a negative GPU count is refused"},
+}
+
+// todayMessages are phrases this tool's error must contain, per case of
+// today's format: upstream's sentence where it had one, and the variable.
+var todayMessages = map[string][]string{
+	"router-partial":             {"ROUTER_METADATA must contain exactly 'name' and 'version'", `got keys "name"`},
+	"router-extra":               {"ROUTER_METADATA must contain exactly 'name' and 'version'", `"mode"`},
+	"router-list":                {"ROUTER_METADATA must contain exactly 'name' and 'version'", "got array"},
+	"router-not-json":            {"ROUTER_METADATA must contain valid JSON"},
+	"router-empty-version":       {"ROUTER_METADATA name and version must be non-empty strings", `version is string ""`},
+	"multi-node-half-hw":         {"PREFILL_HARDWARE and DECODE_HARDWARE must be specified together", `DECODE_HARDWARE=""`},
+	"multi-node-no-gpus":         {"Multinode results require at least one GPU"},
+	"multi-node-no-prefill":      {"PREFILL_GPUS: expected at least 1"},
+	"multi-node-negative-decode": {"DECODE_GPUS: expected at least 0 (0: aggregated, no decode workers), got -4"},
+	"multi-node-zero-pp":         {"PREFILL_PP_SIZE: expected a positive integer, got 0"},
+	"pp-zero":                    {"PP_SIZE: expected a positive integer, got 0"},
+	"pcp-negative":               {"PCP_SIZE: expected a positive integer, got -2"},
+	"pp-empty":                   {`PP_SIZE: expected an integer, got ""`},
+	"dcp-not-int":                {`DCP_SIZE: expected an integer, got "two"`},
+	"zero-tp":                    {"TP: expected at least 1 (throughput per GPU divides by it), got 0"},
+	"bad-fingerprint":            {`RECIPE_FINGERPRINT: expected 64 lower-case hex digits`, `"recipe-42"`},
+}
+
+func TestTodayCasesAgainstUpstream(t *testing.T) {
+	checkCases(t, "testdata/today", "upstream.json", todayDivergent, todayMessages)
+}
+
+// checkCases runs every case under root (a directory per case: env, the
+// raw result) and holds the tool to the reference recorded in refName:
+// the same bytes where the reference succeeded, a failure where it failed,
+// and the listed deliberate differences.
+func checkCases(t *testing.T, root, refName string, divergent map[string]struct {
+	exit int
+	why  string
+}, messages map[string][]string) {
+	cases, err := filepath.Glob(filepath.Join(root, "*"))
 	if err != nil || len(cases) == 0 {
 		t.Fatalf("no test cases: %v", err)
 	}
@@ -140,7 +191,7 @@ func TestCasesAgainstOriginal(t *testing.T) {
 		name := filepath.Base(dir)
 		t.Run(name, func(t *testing.T) {
 			var orig original
-			data, err := os.ReadFile(filepath.Join(dir, "original.json"))
+			data, err := os.ReadFile(filepath.Join(dir, refName))
 			if err != nil {
 				t.Fatalf("%v (run scripts/gen-results-golden.py)", err)
 			}
@@ -161,13 +212,13 @@ func TestCasesAgainstOriginal(t *testing.T) {
 					t.Errorf("exit %d, want %d (%s)", got.exit, d.exit, d.why)
 				}
 				if (orig.Exit == 0) == (got.exit == 0) {
-					t.Errorf("case is listed as divergent (%s) but the original did the same (exit %d)", d.why, orig.Exit)
+					t.Errorf("case is listed as divergent (%s) but the reference did the same (exit %d)", d.why, orig.Exit)
 				}
 				return
 			}
 			if orig.Exit != 0 {
 				if got.exit == 0 {
-					t.Fatalf("the original failed (%s) but this tool succeeded", orig.Error)
+					t.Fatalf("the reference failed (%s) but this tool succeeded", orig.Error)
 				}
 				if len(got.files) != 0 {
 					t.Errorf("wrote %v on failure", got.files)
@@ -175,17 +226,18 @@ func TestCasesAgainstOriginal(t *testing.T) {
 				return
 			}
 			if got.exit != 0 {
-				t.Fatalf("exit %d, the original succeeded; stderr:\n%s", got.exit, got.stderr)
+				t.Fatalf("exit %d, the reference succeeded; stderr:\n%s", got.exit, got.stderr)
 			}
-			if got.stdout != orig.Stdout {
-				t.Errorf("stdout differs from the original's:\n--- got ---\n%s\n--- original ---\n%s", got.stdout, orig.Stdout)
+			ours := withoutAccounting(t, got)
+			if ours.stdout != orig.Stdout {
+				t.Errorf("stdout differs from the reference:\n--- got ---\n%s\n--- reference ---\n%s", ours.stdout, orig.Stdout)
 			}
-			if len(got.files) != len(orig.Files) {
-				t.Errorf("wrote %d files, the original %d", len(got.files), len(orig.Files))
+			if len(ours.files) != len(orig.Files) {
+				t.Errorf("wrote %d files, the reference %d", len(ours.files), len(orig.Files))
 			}
 			for n, content := range orig.Files {
-				if got.files[n] != content {
-					t.Errorf("%s differs from the original's:\n--- got ---\n%s\n--- original ---\n%s", n, got.files[n], content)
+				if ours.files[n] != content {
+					t.Errorf("%s differs from the reference:\n--- got ---\n%s\n--- reference ---\n%s", n, ours.files[n], content)
 				}
 			}
 		})
@@ -266,5 +318,104 @@ func TestBinary(t *testing.T) {
 		t.Fatal("no environment: want a failure")
 	} else if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 {
 		t.Errorf("no environment: %v, want exit status 2", err)
+	}
+}
+
+// withoutAccounting is what this tool printed and wrote less the request
+// accounting it appends after upstream's keys (process.AccountingKeys),
+// which must come last and in their order: the rest must be upstream's
+// bytes.
+func withoutAccounting(t *testing.T, o outcome) outcome {
+	t.Helper()
+	strip := func(text string) string {
+		trailingNL := strings.HasSuffix(text, "\n")
+		doc, err := results.DecodeOrdered([]byte(text))
+		if err != nil {
+			t.Fatalf("output is not JSON: %v", err)
+		}
+		obj := doc.(*pyjson.Object)
+		keys := obj.Keys()
+		var tail []string
+		for i, k := range keys {
+			if slices.Contains(process.AccountingKeys, k) {
+				tail = keys[i:]
+				break
+			}
+		}
+		if len(tail) == 0 {
+			return text
+		}
+		want := []string{}
+		for _, k := range process.AccountingKeys {
+			if slices.Contains(tail, k) {
+				want = append(want, k)
+			}
+		}
+		if !slices.Equal(tail, want) {
+			t.Errorf("the keys after upstream's are %v, want the accounting keys %v, in order and last", tail, want)
+		}
+		for _, k := range tail {
+			obj.Delete(k)
+		}
+		data, err := results.MarshalIndent(obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if trailingNL {
+			data = append(data, '\n')
+		}
+		return string(data)
+	}
+	out := outcome{exit: o.exit, stdout: strip(o.stdout), stderr: o.stderr, files: map[string]string{}}
+	for n, c := range o.files {
+		out.files[n] = strip(c)
+	}
+	return out
+}
+
+// TestAccountingCarried: a raw result of loadgen gives its request
+// accounting, last and unchanged, in both formats; one of the Python
+// client gives none.
+func TestAccountingCarried(t *testing.T) {
+	for _, dir := range []string{"testdata/cases/loadgen-failures", "testdata/today/loadgen-failures", "testdata/today/single-node"} {
+		got := runCase(t, dir, nil)
+		if got.exit != 0 {
+			t.Fatalf("%s: exit %d: %s", dir, got.exit, got.stderr)
+		}
+		out, err := results.DecodeOrdered([]byte(got.stdout))
+		if err != nil {
+			t.Fatal(err)
+		}
+		env := caseEnv(t, dir)
+		rawData, err := os.ReadFile(filepath.Join(dir, env["RESULT_FILENAME"]+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := results.DecodeOrdered(rawData)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, r := out.(*pyjson.Object), raw.(*pyjson.Object)
+		keys := o.Keys()
+		if _, loadgen := r.Get("failed"); !loadgen {
+			for _, k := range process.AccountingKeys {
+				if _, ok := o.Get(k); ok {
+					t.Errorf("%s: %s in the result of a Python client's raw result", dir, k)
+				}
+			}
+			continue
+		}
+		if tail := keys[len(keys)-len(process.AccountingKeys):]; !slices.Equal(tail, process.AccountingKeys) {
+			t.Errorf("%s: the result ends with %v, want %v", dir, tail, process.AccountingKeys)
+		}
+		for _, k := range process.AccountingKeys {
+			a, _ := o.Get(k)
+			b, _ := r.Get(k)
+			ja, _ := pyjson.Marshal(a)
+			jb, _ := pyjson.Marshal(b)
+			if string(ja) != string(jb) {
+				t.Errorf("%s: %s is %s, the raw result has %s", dir, k, ja, jb)
+			}
+		}
 	}
 }

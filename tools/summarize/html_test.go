@@ -195,3 +195,58 @@ func TestHTMLInBrowser(t *testing.T) {
 		}
 	}
 }
+
+func writeTodayReport(t *testing.T) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "report-today.html")
+	if code, _, stderr := invoke(t, nil, sweepToday, "--html", out); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	return out
+}
+
+// TestHTMLToday: the report of today's results has their columns and the
+// table of runs that lost requests.
+func TestHTMLToday(t *testing.T) {
+	page, err := os.ReadFile(writeTodayReport(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(page)
+	for _, want := range []string{`<th data-key="pp" tabindex="0">PP</th>`, `<th data-key="pcp_size" tabindex="0">PCP</th>`,
+		`<th data-key="prefill_hw" tabindex="0">Prefill HW</th>`, `<th data-key="decode_pp" tabindex="0">Decode PP</th>`,
+		`<th data-key="failed" tabindex="0">Failed</th>`, `<th data-key="canceled" tabindex="0">Canceled</th>`,
+		`<table class="sortable" id="failed-requests">`,
+		`<td data-v="timeout: 2 (request timeout after 3600s); http_status: 1 (HTTP 503 Service Unavailable)">`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("report lacks %s", want)
+		}
+	}
+	if got := strings.Count(s[strings.Index(s, `id="failed-requests"`):], "<tr>"); got != 3 {
+		t.Errorf("failure table has %d rows (header included), want 3", got)
+	}
+}
+
+// TestHTMLTodayInBrowser: the page's script handles today's tables (extra
+// columns, the failure table) without errors, and sorts the failure table.
+func TestHTMLTodayInBrowser(t *testing.T) {
+	bin := chromium(t)
+	abs, _ := filepath.Abs(writeTodayReport(t))
+	dom, console := browse(t, bin, []string{"--virtual-time-budget=5000", "--dump-dom"}, "file://"+abs+"#sort=single-node:failed:desc")
+	if len(console) > 0 {
+		t.Errorf("console output:\n%s", strings.Join(console, "\n"))
+	}
+	if !strings.Contains(dom, `data-ready="1"`) {
+		t.Fatalf("the page's script did not finish (no data-ready on <body>)")
+	}
+	if m := regexp.MustCompile(`data-js-errors="([^"]*)"`).FindStringSubmatch(dom); m != nil {
+		t.Errorf("script errors: %s", m[1])
+	}
+	// Sorted by failed requests, descending: the h200 run at conc 64 lost 3.
+	table := dom[strings.Index(dom, `id="single-node"`):]
+	firstRow := table[strings.Index(table, "<tbody>"):]
+	firstRow = firstRow[:strings.Index(firstRow, "</tr>")]
+	if !strings.Contains(firstRow, ">H200<") || !strings.Contains(firstRow, `data-v="3">3<`) {
+		t.Errorf("#sort did not sort the table by failed requests; first row: %s", firstRow)
+	}
+}

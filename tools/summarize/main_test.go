@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -216,5 +217,74 @@ func TestFailedRun(t *testing.T) {
 	page, _ := os.ReadFile(report)
 	if !strings.Contains(string(page), "Not plotted, no interactivity") {
 		t.Error("the report does not say the failed run is not plotted")
+	}
+}
+
+const sweepToday = "testdata/sweep-today/results"
+
+// TestMarkdownToday: today's results get their columns where some result
+// needs them (PP/DCP/PCP, the roles' hardware), the request accounting at
+// the end of each table, and the runs that lost requests listed after the
+// tables with their failures by kind.
+func TestMarkdownToday(t *testing.T) {
+	code, stdout, stderr := invoke(t, nil, sweepToday)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	checkGolden(t, "summary-today", stdout)
+	lines := strings.Split(stdout, "\n")
+	header := func(section string) string {
+		for i, l := range lines {
+			if l == section {
+				for _, h := range lines[i+1:] {
+					if strings.HasPrefix(h, "| ") {
+						return h
+					}
+				}
+			}
+		}
+		t.Fatalf("no %s", section)
+		return ""
+	}
+	cells := func(row string) []string {
+		var out []string
+		for _, c := range strings.Split(strings.Trim(row, "|"), "|") {
+			out = append(out, strings.TrimSpace(c))
+		}
+		return out
+	}
+	single := cells(header("## Single-Node Results"))
+	wantSingle := []string{"Model", "Served Model", "Hardware", "Framework", "Precision", "ISL", "OSL", "TP", "PP", "DCP", "PCP", "EP",
+		"DP Attention", "Conc", "TTFT (ms)", "TPOT (ms)", "Interactivity (tok/s/user)", "E2EL (s)", "TPUT per GPU",
+		"Output TPUT per GPU", "Input TPUT per GPU", "Prompts", "Completed", "Failed", "Canceled"}
+	if strings.Join(single, "|") != strings.Join(wantSingle, "|") {
+		t.Errorf("single-node columns\n %v\nwant\n %v", single, wantSingle)
+	}
+	multi := cells(header("## Multi-Node Results"))
+	for _, h := range []string{"Prefill HW", "Decode HW", "Decode PP", "Prompts", "Completed", "Failed"} {
+		if !slices.Contains(multi, h) {
+			t.Errorf("multi-node table has no %q column: %v", h, multi)
+		}
+	}
+	for _, h := range []string{"Prefill PP", "Prefill DCP", "Decode DCP", "Canceled"} {
+		if slices.Contains(multi, h) {
+			t.Errorf("multi-node table has a %q column that no result needs", h)
+		}
+	}
+	if !strings.Contains(stdout, "## Failed Requests") ||
+		!strings.Contains(stdout, "timeout: 2 (request timeout after 3600s); http_status: 1 (HTTP 503 Service Unavailable)") {
+		t.Errorf("no failure table with the kinds, most frequent first:\n%s", stdout)
+	}
+}
+
+// TestMarkdownFebUnchanged: a mix of Feb-2026 results only gets none of
+// today's columns or sections (TestMarkdownLikeOriginal holds it to the
+// original byte for byte).
+func TestMarkdownFebUnchanged(t *testing.T) {
+	_, stdout, _ := invoke(t, nil, sweep)
+	for _, s := range []string{"| PP", "Prompts", "Failed Requests", "Prefill HW"} {
+		if strings.Contains(stdout, s) {
+			t.Errorf("Feb-2026 summary contains %q", s)
+		}
 	}
 }

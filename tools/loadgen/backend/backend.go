@@ -286,14 +286,12 @@ func (chat) CheckURL(url string) error {
 	return nil
 }
 
-type chatPart struct {
-	Type string `json:"type"`
-	Text string `json:"text"`
-}
-
+// chatMessage is one message; upstream main's client sends a text prompt
+// as a plain string (a list of parts only for multimodal content, which
+// loadgen does not send).
 type chatMessage struct {
-	Role    string     `json:"role"`
-	Content []chatPart `json:"content"`
+	Role    string `json:"role"`
+	Content string `json:"content"`
 }
 
 type chatBody struct {
@@ -309,7 +307,7 @@ type chatBody struct {
 func (chat) AppendBody(dst []byte, r Request) ([]byte, error) {
 	return marshal(dst, chatBody{
 		Model:               r.Model,
-		Messages:            []chatMessage{{Role: "user", Content: []chatPart{{Type: "text", Text: r.Prompt}}}},
+		Messages:            []chatMessage{{Role: "user", Content: r.Prompt}},
 		MaxCompletionTokens: r.OutputLen,
 		Stream:              true,
 		StreamOptions:       streamOptions{IncludeUsage: true, ContinuousUsageStats: r.ContinuousUsage},

@@ -83,7 +83,7 @@ func TestBodies(t *testing.T) {
 		{"vllm", req, `{"model":"org/m","prompt":"a <b> & \"c\"","temperature":0.0,"best_of":1,"max_tokens":64,"logprobs":null,"stream":true,"stream_options":{"include_usage":true},"ignore_eos":true}`},
 		{"sglang", Request{Model: "m", Prompt: "p", OutputLen: 3, BestOf: 1, Logprobs: &two, ContinuousUsage: true},
 			`{"model":"m","prompt":"p","temperature":0.0,"best_of":1,"max_tokens":3,"logprobs":2,"stream":true,"stream_options":{"include_usage":true,"continuous_usage_stats":true}}`},
-		{"openai-chat", req, `{"model":"org/m","messages":[{"role":"user","content":[{"type":"text","text":"a <b> & \"c\""}]}],"temperature":0.0,"max_completion_tokens":64,"stream":true,"stream_options":{"include_usage":true},"ignore_eos":true}`},
+		{"openai-chat", req, `{"model":"org/m","messages":[{"role":"user","content":"a <b> & \"c\""}],"temperature":0.0,"max_completion_tokens":64,"stream":true,"stream_options":{"include_usage":true},"ignore_eos":true}`},
 		{"tensorrt-llm", req, `{"accumulate_tokens":true,"text_input":"a <b> & \"c\"","temperature":0.0,"top_p":1.0,"max_tokens":64,"stream":true,"min_length":64}`},
 		{"tgi", req, `{"inputs":"a <b> & \"c\"","parameters":{"best_of":1,"max_new_tokens":64,"do_sample":true,"temperature":0.01,"top_p":0.99,"truncate":7}}`},
 		{"deepspeed-mii", req, `{"prompt":"a <b> & \"c\"","max_tokens":64,"temperature":0.01,"top_p":1.0}`},

@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -105,6 +106,11 @@ func TestCheck(t *testing.T) {
 		{"range ratio above 1", func(o *Options) { o.DatasetName = "random"; o.RandomRangeRatio = 2 }, "--random-range-ratio: must be between 0 and 1, got 2.0"},
 		{"negative range ratio", func(o *Options) { o.DatasetName = "random"; o.RandomRangeRatio = -0.5 }, "--random-range-ratio: must be between 0 and 1"},
 		{"jsonl ignores the random flags", func(o *Options) { o.RandomInputLen = -1 }, ""},
+		{"dsv4 needs the chat template", func(o *Options) { o.DatasetName = "random"; o.DSV4 = true }, "--dsv4 requires --use-chat-template"},
+		{"dsv4 with the chat template", func(o *Options) { o.DatasetName = "random"; o.DSV4 = true; o.UseChatTemplate = true }, ""},
+		{"dsv4 applies to the random dataset only", func(o *Options) { o.DSV4 = true }, ""},
+		{"deepseek_v4 tokenizer mode", func(o *Options) { o.TokenizerMode = "deepseek_v4" }, ""},
+		{"negative workers are upstream's auto", func(o *Options) { o.DatasetName = "random"; o.RandomNumWorkers = -3 }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -208,9 +214,29 @@ func runBench(t *testing.T, ctx context.Context, args []string, env Env) outcome
 
 func TestRunWritesTheResult(t *testing.T) {
 	url, dir := fixture(t, nil, 20, 4)
+	before := time.Now()
 	out := runBench(t, context.Background(), benchmarkLibArgs(url, dir), Env{})
+	after := time.Now()
 	if out.status != ExitOK {
 		t.Fatalf("status %d\n%s%s", out.status, out.stdout, out.stderr)
+	}
+	// Upstream main's wall-clock bounds: inside the run, a duration apart.
+	start, _ := out.result["benchmark_start_time_unix"].(float64)
+	end, _ := out.result["benchmark_end_time_unix"].(float64)
+	dur, _ := out.result["duration"].(float64)
+	unix := func(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
+	if start < unix(before) || end > unix(after) || start >= end {
+		t.Errorf("benchmark_start_time_unix %v, benchmark_end_time_unix %v: not within the run [%v, %v]", start, end, unix(before), unix(after))
+	}
+	if d := end - start - dur; math.Abs(d) >= 0.001 {
+		t.Errorf("end - start differs from duration %v by %v s (more than 1 ms)", dur, d)
+	}
+	// Upstream main keeps every request's lengths without --save-detailed.
+	if lens, ok := out.result["input_lens"].([]any); !ok || len(lens) != 20 {
+		t.Errorf("input_lens %v", out.result["input_lens"])
+	}
+	if lens, ok := out.result["output_lens"].([]any); !ok || len(lens) != 20 || lens[0] != 16.0 {
+		t.Errorf("output_lens %v", out.result["output_lens"])
 	}
 	r := out.result
 	if r["completed"] != 20.0 || r["max_concurrency"] != 4.0 || r["simulated"] != true || r["partial"] != false ||
@@ -241,7 +267,9 @@ func TestFailureRateDecidesTheExitStatus(t *testing.T) {
 	if failed == 0 || failed == 20 {
 		t.Fatalf("want some failures, got %v", failed)
 	}
-	if out.status != ExitFailure || !strings.Contains(out.stderr, "more than --max-failure-rate 0.05") {
+	want := fmt.Sprintf("FAIL: request failure rate %.1f%% exceeds 5%% threshold (%d/20 completed; %d failed, --max-failure-rate 0.05)",
+		100*failed/20, 20-int(failed), int(failed))
+	if out.status != ExitFailure || !strings.Contains(out.stderr, want) {
 		t.Errorf("status %d, stderr %s", out.status, out.stderr)
 	}
 	kinds := out.result["errors_by_kind"].(map[string]any)
@@ -558,5 +586,72 @@ func TestAuthorizationHeader(t *testing.T) {
 		if h := <-got; h != want {
 			t.Errorf("OPENAI_API_KEY=%q: Authorization %q, want %q", key, h, want)
 		}
+	}
+}
+
+// TestDefaultsAreUpstreamMains: upstream main's client reports p90, p99
+// and p99.9 of all four metrics unless told otherwise.
+func TestDefaultsAreUpstreamMains(t *testing.T) {
+	o := Defaults()
+	if err := Parser("loadgen", &o).Parse([]string{"--model", "m"}, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	if o.PercentileMetrics != "ttft,tpot,itl,e2el" || o.MetricPercentiles != "90,99,99.9" || o.RandomNumWorkers != 0 || o.DSV4 {
+		t.Errorf("defaults %q %q %d %v", o.PercentileMetrics, o.MetricPercentiles, o.RandomNumWorkers, o.DSV4)
+	}
+	url, dir := fixture(t, nil, 4, 0)
+	args := []string{"--model", "m", "--base-url", url, "--dataset-name", "jsonl", "--dataset-path", filepath.Join(dir, "prompts.jsonl"),
+		"--num-prompts", "4", "--save-result", "--result-dir", dir, "--result-filename", "d.json"}
+	out := runBench(t, context.Background(), args, Env{})
+	if out.status != ExitOK {
+		t.Fatalf("status %d: %s", out.status, out.stderr)
+	}
+	for _, m := range []string{"ttft", "tpot", "itl", "e2el"} {
+		for _, p := range []string{"p90", "p99", "p99.9"} {
+			if _, ok := out.result[p+"_"+m+"_ms"]; !ok {
+				t.Errorf("no %s_%s_ms in the default result", p, m)
+			}
+			label := fmt.Sprintf("%s %s (ms):", strings.ToUpper(p), strings.ToUpper(m))
+			if !strings.Contains(out.stdout, label) {
+				t.Errorf("console block has no %q", label)
+			}
+		}
+	}
+	if !strings.Contains(out.stdout, "----------------End-to-end Latency----------------") {
+		t.Errorf("console block has no E2EL section:\n%s", out.stdout)
+	}
+}
+
+// TestProfileSendsUpstreamsBody: --profile asks SGLang's profiler for what
+// upstream main's client asks it for, and stops it after the run.
+func TestProfileSendsUpstreamsBody(t *testing.T) {
+	type call struct{ path, body, contentType string }
+	var calls []call
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		calls = append(calls, call{r.URL.Path, string(b), r.Header.Get("Content-Type")})
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	var log bytes.Buffer
+	profile(context.Background(), srv.URL+"/start_profile", startProfileBody, "Profiler started", &log)
+	profile(context.Background(), srv.URL+"/stop_profile", nil, "Profiler stopped", &log)
+	if len(calls) != 2 {
+		t.Fatalf("calls %+v", calls)
+	}
+	var body map[string]any
+	if err := json.Unmarshal([]byte(calls[0].body), &body); err != nil || calls[0].contentType != "application/json" {
+		t.Fatalf("start_profile body %q (%s): %v", calls[0].body, calls[0].contentType, err)
+	}
+	if body["num_steps"] != 1.0 || body["merge_profiles"] != true || body["profile_by_stage"] != true || len(body) != 3 {
+		t.Errorf("start_profile body %v", body)
+	}
+	if calls[1].path != "/stop_profile" || calls[1].body != "" {
+		t.Errorf("stop_profile call %+v", calls[1])
+	}
+	if log.String() != "Profiler started\nProfiler stopped\n" {
+		t.Errorf("log %q", log.String())
 	}
 }

@@ -52,7 +52,9 @@ type Options struct {
 	RandomOutputLen  int
 	RandomRangeRatio float64
 	RandomPrefixLen  int
+	RandomNumWorkers int
 	UseChatTemplate  bool
+	DSV4             bool
 
 	HFSubset, HFSplit *string
 	HFOutputLen       *int
@@ -75,7 +77,7 @@ func Defaults() Options {
 	return Options{
 		Backend: "vllm", Host: "127.0.0.1", Port: 8000, Endpoint: "/v1/completions", DatasetName: "sharegpt",
 		BestOf: 1, NumPrompts: 1000, RequestRate: math.Inf(1), Burstiness: 1, Seed: 0,
-		PercentileMetrics: "ttft,tpot,itl", MetricPercentiles: "99",
+		PercentileMetrics: "ttft,tpot,itl,e2el", MetricPercentiles: "90,99,99.9",
 		SonnetInputLen: 550, SonnetOutputLen: 150, SonnetPrefixLen: 200,
 		RandomInputLen: 1024, RandomOutputLen: 128, RandomRangeRatio: 1.0, RandomPrefixLen: 0,
 		TokenizerMode: "auto", NumWarmups: 0,
@@ -116,14 +118,14 @@ func Parser(prog string, o *Options) *cliargs.Parser {
 	p.Bool(&o.DisableTqdm, "--disable-tqdm", "no progress bar or progress lines")
 	p.Bool(&o.Profile, "--profile", "call the server's /start_profile and /stop_profile around the run")
 	p.Bool(&o.SaveResult, "--save-result", "write the result JSON file")
-	p.Bool(&o.SaveDetailed, "--save-detailed", "include per-request arrays in the result (input_lens, output_lens, ttfts, itls, generated_texts, errors)")
+	p.Bool(&o.SaveDetailed, "--save-detailed", "also save the per-request arrays ttfts, itls, generated_texts and errors (input_lens and output_lens are always saved)")
 	p.StringsZeroOrMore(&o.Metadata, "--metadata", "KEY=VALUE pairs saved in the result", cliargs.Metavar("KEY=VALUE"))
 	p.OptString(&o.ResultDir, "--result-dir", "directory for the result file (default: the current directory)")
 	p.OptString(&o.ResultFilename, "--result-filename", "result file name (default: {backend}-{rate}qps[-concurrency{N}]-{model}-{date}.json)")
 	p.Bool(&o.IgnoreEOS, "--ignore-eos", "send ignore_eos so that every request generates its full output length")
 	p.String(&o.PercentileMetrics, "--percentile-metrics", "comma-separated metrics to report percentiles of: ttft, tpot, itl, e2el",
-		cliargs.DefaultHelp("ttft,tpot,itl"))
-	p.String(&o.MetricPercentiles, "--metric-percentiles", "comma-separated percentiles to report", cliargs.DefaultHelp("99"))
+		cliargs.DefaultHelp("ttft,tpot,itl,e2el"))
+	p.String(&o.MetricPercentiles, "--metric-percentiles", "comma-separated percentiles to report", cliargs.DefaultHelp("90,99,99.9"))
 	p.Strings(&o.Goodput, "--goodput", "service level objectives KEY:MS (ttft, tpot, e2el) for request goodput", cliargs.Metavar("KEY:VALUE"))
 
 	p.Int(&o.SonnetInputLen, "--sonnet-input-len", "accepted for compatibility (the sonnet dataset is not generated)")
@@ -135,14 +137,18 @@ func Parser(prog string, o *Options) *cliargs.Parser {
 	p.Int(&o.RandomOutputLen, "--random-output-len", "output tokens per request (random dataset)", cliargs.DefaultHelp("128"))
 	p.Float(&o.RandomRangeRatio, "--random-range-ratio", "lengths are uniform in [len × ratio, len] (random dataset)", cliargs.DefaultHelp("1.0"))
 	p.Int(&o.RandomPrefixLen, "--random-prefix-len", "fixed prefix tokens before the random part (random dataset)", cliargs.DefaultHelp("0"))
+	p.Int(&o.RandomNumWorkers, "--random-num-workers",
+		"number of chunks the random dataset's padding draws are split into, as upstream's worker processes split them: the prompts depend on it; 0 (or less): min(CPUs, 8), as upstream; 1: one stream (random dataset)",
+		cliargs.DefaultHelp("0"))
 	p.Bool(&o.UseChatTemplate, "--use-chat-template", "wrap prompts in the model's chat template (random dataset)")
+	p.Bool(&o.DSV4, "--dsv4", "wrap prompts in DeepSeek-V4's chat format (thinking mode) instead of the tokenizer's template; needs --use-chat-template (random dataset)")
 
 	p.OptString(&o.HFSubset, "--hf-subset", "accepted for compatibility (HF datasets are not loaded)")
 	p.OptString(&o.HFSplit, "--hf-split", "accepted for compatibility (HF datasets are not loaded)")
 	p.OptInt(&o.HFOutputLen, "--hf-output-len", "accepted for compatibility (HF datasets are not loaded)")
 
-	p.String(&o.TokenizerMode, "--tokenizer-mode", "tokenizer mode; loadgen has one exact tokenizer, so auto and slow mean the same",
-		cliargs.Choices("auto", "slow", "mistral", "custom"), cliargs.DefaultHelp("auto"))
+	p.String(&o.TokenizerMode, "--tokenizer-mode", "tokenizer mode; loadgen has one exact tokenizer, so auto, slow and deepseek_v4 mean the same",
+		cliargs.Choices("auto", "slow", "mistral", "custom", "deepseek_v4"), cliargs.DefaultHelp("auto"))
 	p.OptString(&o.ServedModelName, "--served-model-name", "model name the server knows, if not --model")
 	p.Strings(&o.LoRAModules, "--lora-modules", "LoRA adapter names; each request names one at random")
 	p.Int(&o.NumWarmups, "--num-warmups", "warmup requests before the measured run (not counted)", cliargs.DefaultHelp("0"))

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -112,6 +113,9 @@ func check(o *Options) (*plan, error) {
 		}
 		if !(o.RandomRangeRatio >= 0 && o.RandomRangeRatio <= 1) {
 			return nil, usagef("argument --random-range-ratio: must be between 0 and 1, got %s", result.PyFloat(o.RandomRangeRatio))
+		}
+		if o.DSV4 && !o.UseChatTemplate {
+			return nil, usagef("--dsv4 requires --use-chat-template to be set")
 		}
 	}
 	if o.MaxConcurrency != nil && *o.MaxConcurrency < 1 {
@@ -367,7 +371,7 @@ func run(ctx context.Context, o *Options, env *Env, gh *ghaction.Action) (int, e
 		Logprobs: o.Logprobs, IgnoreEOS: o.IgnoreEOS, ContinuousUsage: o.ContinuousUsageStats,
 		RequestRate: o.RequestRate, Burstiness: o.Burstiness, Seed: uint64(o.Seed),
 		RequestTimeout: seconds(o.RequestTimeout), StallTimeout: seconds(o.StreamStallTimeout),
-		Counter: counter, Detailed: o.SaveResult && o.SaveDetailed, Goodput: p.goodput,
+		Counter: counter, Detailed: o.SaveResult && o.SaveDetailed, KeepLengths: o.SaveResult, Goodput: p.goodput,
 	}
 	if o.MaxConcurrency != nil {
 		cfg.MaxConcurrency = *o.MaxConcurrency
@@ -407,7 +411,7 @@ func run(ctx context.Context, o *Options, env *Env, gh *ghaction.Action) (int, e
 		fmt.Fprintln(log, "Warmup completed.")
 	}
 	if o.Profile {
-		profile(ctx, p.baseURL+"/start_profile", "Profiler started", log)
+		profile(ctx, p.baseURL+"/start_profile", startProfileBody, "Profiler started", log)
 	}
 
 	distribution := "Poisson process"
@@ -427,7 +431,7 @@ func run(ctx context.Context, o *Options, env *Env, gh *ghaction.Action) (int, e
 	runRes := eng.Run(ctx, set.Prompts)
 	rep.Stop()
 	if o.Profile {
-		profile(context.WithoutCancel(ctx), p.baseURL+"/stop_profile", "Profiler stopped", log)
+		profile(context.WithoutCancel(ctx), p.baseURL+"/stop_profile", nil, "Profiler stopped", log)
 	}
 
 	m := runRes.Aggregator.Finish(p.percentiles)
@@ -490,8 +494,9 @@ func verdict(o *Options, out result.Outcome, m metrics.Metrics, written string) 
 		return ExitFailure, fmt.Errorf("all %d requests failed%s", answered, first)
 	}
 	if rate := float64(m.Failed) / float64(answered); rate > o.MaxFailureRate {
-		return ExitFailure, fmt.Errorf("%d of %d requests failed (%.1f%%), more than --max-failure-rate %s%s",
-			m.Failed, answered, 100*rate, result.PyFloat(o.MaxFailureRate), where)
+		// Upstream main's message, then which requests and the flag.
+		return ExitFailure, fmt.Errorf("FAIL: request failure rate %.1f%% exceeds %s%% threshold (%d/%d completed; %d failed, --max-failure-rate %s)%s",
+			100*rate, percent(o.MaxFailureRate), m.Completed, answered, m.Failed, result.PyFloat(o.MaxFailureRate), where)
 	}
 	return ExitOK, nil
 }
@@ -547,6 +552,12 @@ func reportToWorkflow(gh *ghaction.Action, s result.Setup, out result.Outcome, m
 	}
 }
 
+// percent writes a fraction as a percentage without float noise (0.07 is
+// "7", not "7.000000000000001").
+func percent(f float64) string {
+	return strconv.FormatFloat(math.Round(f*1e8)/1e6, 'f', -1, 64)
+}
+
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 func timeoutText(d time.Duration) string {
@@ -556,12 +567,25 @@ func timeoutText(d time.Duration) string {
 	return d.String()
 }
 
-// profile calls a profiler endpoint; its failure is reported, not fatal.
-func profile(ctx context.Context, url, done string, log io.Writer) {
+// startProfileBody is what upstream main's client adds to its
+// /start_profile request: SGLang's profiler then records one step per
+// stage and merges the ranks' traces (vLLM ignores it).
+var startProfileBody = []byte(`{"num_steps":1,"merge_profiles":true,"profile_by_stage":true}`)
+
+// profile calls a profiler endpoint, with a JSON body when one is given;
+// its failure is reported, not fatal.
+func profile(ctx context.Context, url string, body []byte, done string, log io.Writer) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, nil)
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, rd)
 	if err == nil {
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
 		var resp *http.Response
 		if resp, err = http.DefaultClient.Do(req); err == nil {
 			resp.Body.Close()

@@ -78,14 +78,20 @@ func (ts *Tokenizers) RandomDataset(ctx context.Context, o *Options, log io.Writ
 	opts := dataset.RandomOptions{
 		InputLen: o.RandomInputLen, OutputLen: o.RandomOutputLen, RangeRatio: o.RandomRangeRatio,
 		PrefixLen: o.RandomPrefixLen, NumPrompts: o.NumPrompts, Seed: int64(o.Seed),
+		PaddingStreams: dataset.PaddingStreamsFor(o.RandomNumWorkers),
 	}
-	if o.UseChatTemplate {
+	switch {
+	case o.DSV4:
+		opts.ChatTemplate = chattemplate.DeepSeekV4{}
+	case o.UseChatTemplate:
 		tmpl, err := chattemplate.ForTokenizer(tok)
 		if err != nil {
 			return PromptSet{}, err
 		}
 		opts.ChatTemplate = tmpl
 	}
+	// Upstream names its worker processes here; they decide the prompts.
+	fmt.Fprintf(log, "Generating %d prompts with %d padding streams (--random-num-workers %d)...\n", o.NumPrompts, opts.PaddingStreams, o.RandomNumWorkers)
 	reqs, stats, err := dataset.SampleRandom(ctx, tok, opts)
 	var me *dataset.MismatchError
 	// The statistics describe generated prompts: none when it stopped short.

@@ -215,3 +215,19 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
+
+// TestDeepSeekV4 holds the frame to what upstream main's
+// encoding_dsv4.encode_messages([{"role": "user", "content": c}],
+// thinking_mode="thinking") returned for these contents.
+func TestDeepSeekV4(t *testing.T) {
+	for content, want := range map[string]string{
+		"a":           "<｜begin▁of▁sentence｜><｜User｜>a<｜Assistant｜><think>",
+		"hello world": "<｜begin▁of▁sentence｜><｜User｜>hello world<｜Assistant｜><think>",
+		"":            "<｜begin▁of▁sentence｜><｜User｜><｜Assistant｜><think>",
+	} {
+		got, err := DeepSeekV4{}.RenderUser(content)
+		if err != nil || got != want {
+			t.Errorf("RenderUser(%q) = %q, %v; want %q", content, got, err, want)
+		}
+	}
+}

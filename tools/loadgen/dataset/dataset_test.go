@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -317,22 +318,217 @@ func TestWarmupSeparateFromMeasured(t *testing.T) {
 // BenchmarkRandom8k1k is the largest dataset of the benchmark matrix:
 // 8k input tokens, 1k output, range ratio 0.8, 5,120 prompts (concurrency
 // 512), on all cores. Run it with -benchtime 1x.
+// BenchmarkRandom8k1k makes the largest dataset of the benchmark matrix
+// with the padding generators of the Feb-2026 client (streams=0) and of
+// upstream main on a GPU node (streams=8, what loadgen uses there).
 func BenchmarkRandom8k1k(b *testing.B) {
 	for _, m := range tokenizertest.Models {
 		tok := loadTok(b, m)
-		b.Run(string(m), func(b *testing.B) {
-			for b.Loop() {
-				_, st, err := SampleRandom(context.Background(), tok, RandomOptions{
-					InputLen: 8192, OutputLen: 1024, RangeRatio: 0.8, NumPrompts: 5120,
-				})
-				if err != nil {
-					b.Fatal(err)
+		for _, streams := range []int{0, 8} {
+			b.Run(fmt.Sprintf("%s/streams=%d", m, streams), func(b *testing.B) {
+				for b.Loop() {
+					_, st, err := SampleRandom(context.Background(), tok, RandomOptions{
+						InputLen: 8192, OutputLen: 1024, RangeRatio: 0.8, NumPrompts: 5120, PaddingStreams: streams,
+					})
+					if err != nil {
+						b.Fatal(err)
+					}
+					if st.Mismatched() != 0 {
+						b.Fatal("off-length prompts")
+					}
 				}
-				if st.Mismatched() != 0 {
-					b.Fatal("off-length prompts")
+				b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/dataset")
+			})
+		}
+	}
+}
+
+// upstream-main.json is written by scripts/gen-dataset-golden.py from the
+// client of upstream main, whose padding draws come from generators of
+// their own.
+type upstreamMainGolden struct {
+	RNGByArray []struct {
+		Seed        int64    `json:"seed"`
+		DrawsBefore int      `json:"draws_before"`
+		Head        []uint32 `json:"head"`
+		Values      []int64  `json:"values"`
+	} `json:"rng_by_array"`
+	Datasets []struct {
+		Model       string  `json:"model"`
+		InputLen    int     `json:"input_len"`
+		OutputLen   int     `json:"output_len"`
+		RangeRatio  float64 `json:"range_ratio"`
+		PrefixLen   int     `json:"prefix_len"`
+		NumPrompts  int     `json:"num_prompts"`
+		Seed        int64   `json:"seed"`
+		Chat        bool    `json:"chat"`
+		DSV4        bool    `json:"dsv4"`
+		Workers     int     `json:"workers"`
+		Stats       string  `json:"stats"`
+		Requests    [][3]any
+		FirstPrompt string `json:"first_prompt"`
+	} `json:"datasets"`
+}
+
+func readUpstreamMain(t *testing.T) upstreamMainGolden {
+	t.Helper()
+	b, err := os.ReadFile("testdata/upstream-main.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g upstreamMainGolden
+	if err := json.Unmarshal(b, &g); err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// TestSeedByArrayMatchesNumpy: the padding generator's seed is the head of
+// the state after the dataset's draws, and RandomState(list) seeds as
+// numpy's init_by_array does.
+func TestSeedByArrayMatchesNumpy(t *testing.T) {
+	g := readUpstreamMain(t)
+	if len(g.RNGByArray) == 0 {
+		t.Fatal("no cases")
+	}
+	for _, c := range g.RNGByArray {
+		r, err := newLegacyRNG(c.Seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.randInt(0, 128000, c.DrawsBefore); err != nil {
+			t.Fatal(err)
+		}
+		if head := r.stateHead(); !slices.Equal(head, c.Head) {
+			t.Fatalf("seed %d: state head %v, numpy %v", c.Seed, head, c.Head)
+		}
+		local, err := newLegacyRNGByArray(c.Head)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := local.randInt(0, 1<<31, len(c.Values))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, c.Values) {
+			t.Errorf("seed %d: RandomState(%v).randint(0, 2**31) = %v, numpy %v", c.Seed, c.Head, got, c.Values)
+		}
+	}
+	if _, err := newLegacyRNGByArray(nil); err == nil {
+		t.Error("an empty seed array was accepted")
+	}
+}
+
+// TestMatchesUpstreamMain: same seed, tokenizer and number of padding
+// streams, same prompts as upstream main's client (its worker processes
+// being the streams).
+func TestMatchesUpstreamMain(t *testing.T) {
+	g := readUpstreamMain(t)
+	for i, d := range g.Datasets {
+		t.Run(fmt.Sprintf("%d-%s-w%d", i, d.Model, d.Workers), func(t *testing.T) {
+			tok := loadTok(t, tokenizertest.Model(d.Model))
+			opts := RandomOptions{InputLen: d.InputLen, OutputLen: d.OutputLen, RangeRatio: d.RangeRatio,
+				PrefixLen: d.PrefixLen, NumPrompts: d.NumPrompts, Seed: d.Seed, PaddingStreams: d.Workers}
+			switch {
+			case d.DSV4:
+				opts.ChatTemplate = chattemplate.DeepSeekV4{}
+			case d.Chat:
+				tmpl, err := chattemplate.ForTokenizer(tok)
+				if err != nil {
+					t.Fatal(err)
+				}
+				opts.ChatTemplate = tmpl
+			}
+			reqs, st, err := SampleRandom(context.Background(), tok, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(reqs) != len(d.Requests) {
+				t.Fatalf("%d requests, upstream %d", len(reqs), len(d.Requests))
+			}
+			if reqs[0].Prompt != d.FirstPrompt {
+				t.Errorf("first prompt differs:\n got %q\nwant %q", reqs[0].Prompt, d.FirstPrompt)
+			}
+			for j, r := range reqs {
+				want := d.Requests[j]
+				if sha16(r.Prompt) != want[0].(string) || r.PromptLen != int(want[1].(float64)) || r.OutputLen != int(want[2].(float64)) {
+					t.Errorf("request %d = (%s, %d, %d), upstream %v", j, sha16(r.Prompt), r.PromptLen, r.OutputLen, want)
 				}
 			}
-			b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/dataset")
+			// Upstream prints the statistics block after a line naming its
+			// worker processes; the block is the same as before.
+			var b strings.Builder
+			st.WriteTo(&b)
+			want := d.Stats[strings.Index(d.Stats, "-------------------  Input"):] + "\n"
+			if d.Chat {
+				// As in TestMatchesOriginal: the mismatch is against the full
+				// target here.
+				want = regexp.MustCompile(`avg_token_mismatch=[0-9.]+ `).ReplaceAllString(want, "avg_token_mismatch=0.00 ")
+			}
+			if b.String() != want {
+				t.Errorf("statistics block:\n%q\nupstream:\n%q", b.String(), want)
+			}
 		})
 	}
+}
+
+// TestPaddingStreamsChangeThePrompts: the streams are not a detail of how
+// the work is spread: upstream's prompts depend on their number, and so do
+// these; and a number of streams gives the same prompts whatever the
+// parallelism.
+func TestPaddingStreamsChangeThePrompts(t *testing.T) {
+	tok := loadTok(t, tokenizertest.DeepSeekV3)
+	base := RandomOptions{InputLen: 300, OutputLen: 10, RangeRatio: 0.3, NumPrompts: 60, Seed: 3}
+	run := func(streams, workers int) []Request {
+		o := base
+		o.PaddingStreams, o.Workers = streams, workers
+		reqs, _, err := SampleRandom(context.Background(), tok, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return reqs
+	}
+	feb, one, eight := run(0, 2), run(1, 2), run(8, 2)
+	if slices.Equal(feb, one) || slices.Equal(one, eight) {
+		t.Error("the padding streams made no difference: the case draws no padding")
+	}
+	if !slices.Equal(eight, run(8, 1)) || !slices.Equal(eight, run(8, 5)) {
+		t.Error("8 padding streams gave different prompts with different parallelism")
+	}
+	if _, _, err := SampleRandom(context.Background(), tok, RandomOptions{NumPrompts: 1, InputLen: 4, OutputLen: 1, RangeRatio: 1, PaddingStreams: -1}); err == nil {
+		t.Error("negative PaddingStreams accepted")
+	}
+}
+
+func TestPaddingStreamsFor(t *testing.T) {
+	for list, want := range map[string]int{"0": 1, "0-3": 4, "0-3,8,10-11": 7, "0-127": 128, "": 0, "x": 0, "3-1": 0, "0,-1": 0,
+		"0-9223372036854775806,0-9223372036854775806": 0, "0-1048576": 0, "0-1048575": 1 << 20} {
+		if got := countCPUList(list); got != want {
+			t.Errorf("countCPUList(%q) = %d, want %d", list, got, want)
+		}
+	}
+	if got := PaddingStreamsFor(3); got != 3 {
+		t.Errorf("PaddingStreamsFor(3) = %d", got)
+	}
+	auto := PaddingStreamsFor(0)
+	if auto != min(onlineCPUs(), 8) || auto < 1 || PaddingStreamsFor(-1) != auto {
+		t.Errorf("PaddingStreamsFor(0) = %d, PaddingStreamsFor(-1) = %d, CPUs online %d", auto, PaddingStreamsFor(-1), onlineCPUs())
+	}
+}
+
+// FuzzCountCPUList: any text in place of the kernel's CPU list gives a
+// count, never a panic: 0 when it is not a list, else the CPUs it names.
+func FuzzCountCPUList(f *testing.F) {
+	for _, s := range []string{"0", "0-3,8,10-11", "", "-", "1-", "0-9999999999999999999", "3-1", ",", "0,,1", "0-9223372036854775806,0-9223372036854775806"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n := countCPUList(s)
+		if n < 0 {
+			t.Fatalf("countCPUList(%q) = %d", s, n)
+		}
+		if n > 0 && strings.Count(s, ",")+1 > n {
+			t.Fatalf("countCPUList(%q) = %d, fewer than its %d parts", s, n, strings.Count(s, ",")+1)
+		}
+	})
 }

@@ -98,3 +98,44 @@ func (r *legacyRNG) randInt(low, high int64, n int) ([]int64, error) {
 	}
 	return out, nil
 }
+
+// newLegacyRNGByArray seeds the generator as numpy's RandomState(seq) does
+// for a sequence of integers (MT19937 init_by_array); every element must be
+// in 0..2^32-1, as numpy requires.
+func newLegacyRNGByArray(seed []uint32) (*legacyRNG, error) {
+	if len(seed) == 0 {
+		return nil, fmt.Errorf("seed must be non-empty")
+	}
+	r, _ := newLegacyRNG(19650218)
+	mt := &r.key
+	const n = len(r.key)
+	i, j := 1, 0
+	for k := max(n, len(seed)); k > 0; k-- {
+		mt[i] = (mt[i] ^ ((mt[i-1] ^ (mt[i-1] >> 30)) * 1664525)) + seed[j] + uint32(j)
+		i++
+		j++
+		if i >= n {
+			mt[0] = mt[n-1]
+			i = 1
+		}
+		if j >= len(seed) {
+			j = 0
+		}
+	}
+	for k := n - 1; k > 0; k-- {
+		mt[i] = (mt[i] ^ ((mt[i-1] ^ (mt[i-1] >> 30)) * 1566083941)) - uint32(i)
+		i++
+		if i >= n {
+			mt[0] = mt[n-1]
+			i = 1
+		}
+	}
+	mt[0] = 0x80000000
+	r.pos = n
+	return r, nil
+}
+
+// stateHead is np.random.get_state()[1][:4]: the first four words of the
+// generator's key as it stands (whatever the position), which upstream's
+// client seeds its padding generator with.
+func (r *legacyRNG) stateHead() []uint32 { return append([]uint32(nil), r.key[:4]...) }

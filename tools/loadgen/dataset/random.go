@@ -50,6 +50,17 @@ type RandomOptions struct {
 	// the input length.
 	ChatTemplate ChatTemplate
 
+	// PaddingStreams says where the random ids that pad a short prompt
+	// come from. 0: the generator that drew the lengths, continued in
+	// prompt order (the client at f0e131f2e). 1 or more: upstream main's
+	// client, which seeds a generator of its own from the first words of
+	// that generator's state (so padding leaves it alone) and, with n > 1,
+	// splits the prompts into n chunks of ceil(NumPrompts/n) (its worker
+	// processes), each padded from its own generator seeded by a draw
+	// from that one. The prompts depend on n; upstream's default is
+	// min(CPUs, 8).
+	PaddingStreams int
+
 	// Workers bounds the parallelism (0: GOMAXPROCS).
 	Workers int
 	// MaxIterations bounds the decode/re-encode rounds per prompt (0: 50).
@@ -113,16 +124,20 @@ func WarmupRandom(ctx context.Context, tok Tokenizer, opts RandomOptions, n int)
 }
 
 type generator struct {
-	tok      Tokenizer
-	opts     RandomOptions
-	rng      *legacyRNG
-	vocab    int
-	chatLen  int // tokens the chat template adds (0 without one)
-	prompts  []*prompt
-	outLens  []int
-	workers  int
-	maxIters int
-	draws    int // committed rounds that drew random ids
+	tok  Tokenizer
+	opts RandomOptions
+	rng  *legacyRNG
+	// padding holds the generators that pad short prompts, and
+	// paddingStart the first prompt of each (see PaddingStreams).
+	padding      []*legacyRNG
+	paddingStart []int
+	vocab        int
+	chatLen      int // tokens the chat template adds (0 without one)
+	prompts      []*prompt
+	outLens      []int
+	workers      int
+	maxIters     int
+	draws        int // committed rounds that drew random ids
 }
 
 func newGenerator(tok Tokenizer, opts RandomOptions) (*generator, error) {
@@ -137,6 +152,8 @@ func newGenerator(tok Tokenizer, opts RandomOptions) (*generator, error) {
 		return nil, fmt.Errorf("--random-prefix-len %d: must not be negative", opts.PrefixLen)
 	case !(opts.RangeRatio >= 0 && opts.RangeRatio <= 1):
 		return nil, fmt.Errorf("--random-range-ratio %v: must be between 0 and 1", opts.RangeRatio)
+	case opts.PaddingStreams < 0:
+		return nil, fmt.Errorf("PaddingStreams %d: must not be negative", opts.PaddingStreams)
 	}
 	rng, err := newLegacyRNG(opts.Seed)
 	if err != nil {
@@ -192,6 +209,9 @@ func (g *generator) run(ctx context.Context) ([]Request, Stats, error) {
 	}
 	offsets, err := g.rng.randInt(0, int64(g.vocab), o.NumPrompts)
 	if err != nil {
+		return nil, Stats{}, err
+	}
+	if err := g.paddingStreams(); err != nil {
 		return nil, Stats{}, err
 	}
 
@@ -288,20 +308,81 @@ func (g *generator) advance(p *prompt) error {
 	return nil
 }
 
-// drawRounds runs the rounds that draw random numbers. They must consume
-// the random stream in prompt order, as the original's single loop does;
-// to still use every core it speculates: a window of waiting prompts
+// paddingStreams sets up the generators that pad short prompts, after the
+// lengths and offsets are drawn (see RandomOptions.PaddingStreams).
+func (g *generator) paddingStreams() error {
+	n := g.opts.PaddingStreams
+	if n == 0 {
+		g.padding, g.paddingStart = []*legacyRNG{g.rng}, []int{0}
+		return nil
+	}
+	local, err := newLegacyRNGByArray(g.rng.stateHead())
+	if err != nil {
+		return err
+	}
+	if n == 1 {
+		g.padding, g.paddingStart = []*legacyRNG{local}, []int{0}
+		return nil
+	}
+	size := (g.opts.NumPrompts + n - 1) / n
+	for start := 0; start < g.opts.NumPrompts; start += size {
+		seed, err := local.randInt(0, 1<<31, 1)
+		if err != nil {
+			return err
+		}
+		r, err := newLegacyRNG(seed[0])
+		if err != nil {
+			return err
+		}
+		g.padding = append(g.padding, r)
+		g.paddingStart = append(g.paddingStart, start)
+	}
+	return nil
+}
+
+// drawRounds runs the rounds that draw random numbers: per padding
+// stream, its prompts in order. The streams (and their prompts) are
+// independent, so they run at the same time: a stream with few waiting
+// prompts would leave cores idle on its own.
+func (g *generator) drawRounds(ctx context.Context) error {
+	draws := make([]int, len(g.padding))
+	errs := make([]error, len(g.padding))
+	var wg sync.WaitGroup
+	for s, rng := range g.padding {
+		end := len(g.prompts)
+		if s+1 < len(g.paddingStart) {
+			end = g.paddingStart[s+1]
+		}
+		var waiting []int
+		for i := g.paddingStart[s]; i < end; i++ {
+			if g.prompts[i].need > 0 {
+				waiting = append(waiting, i)
+			}
+		}
+		if len(waiting) == 0 {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			draws[s], errs[s] = g.drawStream(ctx, rng, waiting)
+		}()
+	}
+	wg.Wait()
+	for s := range g.padding {
+		g.draws += draws[s]
+	}
+	return errors.Join(errs...)
+}
+
+// drawStream runs the rounds of the waiting prompts that draw from one
+// stream. They must consume it in prompt order, as the original's loop
+// does; to still use every core it speculates: a window of waiting prompts
 // draws in order, each as if the ones before it drew nothing more, and
 // all then run in parallel. Results are kept in order up to the first
 // prompt that wants to draw again; the prompts after it are rolled back
 // (their state and the random stream) and go again in the next window.
-func (g *generator) drawRounds(ctx context.Context) error {
-	var waiting []int
-	for i, p := range g.prompts {
-		if p.need > 0 {
-			waiting = append(waiting, i)
-		}
-	}
+func (g *generator) drawStream(ctx context.Context, stream *legacyRNG, waiting []int) (draws int, err error) {
 	window := 2 * g.workers
 	for len(waiting) > 0 {
 		n := min(window, len(waiting))
@@ -310,13 +391,13 @@ func (g *generator) drawRounds(ctx context.Context) error {
 			after legacyRNG // the stream after this prompt's draw
 		}
 		tries := make([]attempt, n)
-		rng := *g.rng
+		rng := *stream
 		for k := 0; k < n; k++ {
 			tries[k].p = *g.prompts[waiting[k]]
 			tries[k].p.ids = slices.Clone(tries[k].p.ids)
 			extra, err := rng.randInt(0, int64(g.vocab), tries[k].p.need)
 			if err != nil {
-				return err
+				return draws, err
 			}
 			for _, e := range extra {
 				tries[k].p.ids = append(tries[k].p.ids, int(e))
@@ -324,7 +405,7 @@ func (g *generator) drawRounds(ctx context.Context) error {
 			tries[k].p.need = 0
 			tries[k].after = rng
 		}
-		err := g.parallel(ctx, n, func(k int) error {
+		err = g.parallel(ctx, n, func(k int) error {
 			p := &tries[k].p
 			text, err := g.tok.Decode(p.ids)
 			if err != nil {
@@ -334,15 +415,15 @@ func (g *generator) drawRounds(ctx context.Context) error {
 			return g.advance(p)
 		})
 		if err != nil {
-			return err
+			return draws, err
 		}
 		// Commit in order up to and including the first prompt that waits
 		// again; it stays at the head of the queue.
 		committed := 0
 		for k := 0; k < n; k++ {
 			*g.prompts[waiting[k]] = tries[k].p
-			*g.rng = tries[k].after
-			g.draws++
+			*stream = tries[k].after
+			draws++
 			if tries[k].p.need > 0 {
 				break
 			}
@@ -350,7 +431,7 @@ func (g *generator) drawRounds(ctx context.Context) error {
 		}
 		waiting = waiting[committed:]
 	}
-	return nil
+	return draws, nil
 }
 
 func (g *generator) finish(p *prompt) error {

@@ -118,11 +118,13 @@ func BenchmarkFidelity(b *testing.B) {
 
 // BenchmarkAggregatorMemory folds in three million requests of 128 tokens
 // with the default exact limit and reports the heap after each million:
-// once every metric is past the limit it stops growing.
+// once every metric is past the limit it stops growing. It keeps the
+// per-request lengths, as a run with --save-result does (16 bytes a
+// request, allocated at the start).
 func BenchmarkAggregatorMemory(b *testing.B) {
 	for range b.N {
 		const n = 3_000_000
-		a := metrics.NewAggregator(metrics.Config{NumRequests: n})
+		a := metrics.NewAggregator(metrics.Config{NumRequests: n, Lengths: true})
 		r := &metrics.Request{PromptLen: 1024, Sent: true, Success: true, OutputTokens: 128, ServerPromptTokens: -1,
 			FirstToken: 100 * time.Millisecond, LastToken: 100*time.Millisecond + 127*20*time.Millisecond, Chunks: 128}
 		for i := range 127 {

@@ -89,9 +89,12 @@ type Config struct {
 	// requests, and a watcher that polls would let requests fail in between.
 	ServerGone func() error
 
-	Detailed   bool
-	Goodput    map[string]float64
-	ExactLimit int
+	Detailed bool
+	// KeepLengths keeps every request's prompt and output length (the
+	// result's input_lens and output_lens) without Detailed.
+	KeepLengths bool
+	Goodput     map[string]float64
+	ExactLimit  int
 }
 
 // Engine runs requests against one server.
@@ -174,15 +177,19 @@ type Run struct {
 // Stopped set.
 func (e *Engine) Run(ctx context.Context, prompts []Prompt) *Run {
 	agg := metrics.NewAggregator(metrics.Config{
-		NumRequests: len(prompts), Detailed: e.cfg.Detailed, Goodput: e.cfg.Goodput, ExactLimit: e.cfg.ExactLimit,
+		NumRequests: len(prompts), Detailed: e.cfg.Detailed, Lengths: e.cfg.KeepLengths, Goodput: e.cfg.Goodput,
+		ExactLimit: e.cfg.ExactLimit,
 	})
 	e.resetProgress()
 	run := &Run{Aggregator: agg}
 	cpu0 := cpuTime()
 	run.Start = time.Now()
 	run.Sent, run.Stopped = e.dispatch(ctx, prompts, run.Start, agg, NewSchedule(e.cfg.RequestRate, e.cfg.Burstiness, e.cfg.Seed))
-	run.End = time.Now()
-	run.Duration = run.End.Sub(run.Start)
+	run.Duration = time.Since(run.Start)
+	// The end on the start's wall clock: a step of the wall clock during
+	// the run (an NTP correction) must not make the two disagree with the
+	// duration, which power measurements window their samples with.
+	run.End = run.Start.Add(run.Duration)
 	run.CPU = cpuTime() - cpu0
 	run.Simulated = e.simulated.Load()
 	return run

@@ -77,6 +77,9 @@ type Config struct {
 	NumRequests int
 	// Detailed keeps the per-request arrays of --save-detailed.
 	Detailed bool
+	// Lengths keeps the per-request prompt and output lengths (which
+	// upstream's client saves in every result), also without Detailed.
+	Lengths bool
 	// Goodput holds the service level objectives in milliseconds, keyed
 	// ttft, tpot, e2el.
 	Goodput map[string]float64
@@ -92,7 +95,7 @@ type ErrorCount struct {
 }
 
 // Detail is the per-request arrays of a detailed result, indexed like the
-// requests.
+// requests; with only Config.Lengths, just InputLens and OutputLens.
 type Detail struct {
 	InputLens  []int
 	OutputLens []int
@@ -135,8 +138,8 @@ func NewAggregator(cfg Config) *Aggregator {
 		ttftSched: nd(), e2elSched: nd(), queueWait: nd(), scheduleLag: nd(),
 		errors: map[string]*ErrorCount{},
 	}
-	if cfg.Detailed {
-		n := cfg.NumRequests
+	switch n := cfg.NumRequests; {
+	case cfg.Detailed:
 		a.detail = &Detail{
 			InputLens: make([]int, n), OutputLens: make([]int, n), TTFTs: make([]float64, n),
 			ITLs: make([][]float64, n), Texts: make([]string, n), Errors: make([]string, n),
@@ -144,6 +147,8 @@ func NewAggregator(cfg Config) *Aggregator {
 		for i := range a.detail.ITLs {
 			a.detail.ITLs[i] = []float64{}
 		}
+	case cfg.Lengths:
+		a.detail = &Detail{InputLens: make([]int, n), OutputLens: make([]int, n)}
 	}
 	return a
 }
@@ -156,6 +161,9 @@ func (a *Aggregator) Add(r *Request) {
 	if a.detail != nil && r.Index >= 0 && r.Index < len(a.detail.InputLens) {
 		d := a.detail
 		d.InputLens[r.Index] = r.PromptLen
+	}
+	if a.cfg.Detailed && a.detail != nil && r.Index >= 0 && r.Index < len(a.detail.TTFTs) {
+		d := a.detail
 		d.TTFTs[r.Index] = r.TTFT()
 		d.ITLs[r.Index] = append(make([]float64, 0, len(r.ITL)), r.ITL...)
 		d.Texts[r.Index] = r.Text
@@ -313,7 +321,7 @@ type Metrics struct {
 
 	ServerPromptReported, ServerPromptMismatched, ServerPromptMaxDiff int
 
-	Detail *Detail // nil unless detailed
+	Detail *Detail // nil unless detailed or keeping lengths
 }
 
 // ExtraPercentiles are the percentiles loadgen's own metrics (token ITL,

@@ -152,6 +152,8 @@ type DatasetFlags struct {
 	DatasetName                string
 	Options                    dataset.RandomOptions
 	UseChatTemplate            bool
+	DSV4                       bool
+	RandomNumWorkers           int
 	NumWarmups                 int
 }
 
@@ -176,6 +178,10 @@ func AddDatasetFlags(p *cliargs.Parser, f *DatasetFlags) {
 		return nil
 	}, cliargs.DefaultHelp("0"))
 	p.Bool(&f.UseChatTemplate, "--use-chat-template", "Wrap each prompt in the model's chat template (its tokens count toward the input length).")
+	p.Bool(&f.DSV4, "--dsv4", "With --use-chat-template: DeepSeek-V4's chat format (thinking mode) instead of the tokenizer's template.")
+	p.Int(&f.RandomNumWorkers, "--random-num-workers",
+		"Number of chunks the padding draws are split into, as upstream's worker processes split them (the prompts depend on it); 0: min(CPUs, 8).",
+		cliargs.DefaultHelp("0"))
 }
 
 // Generate loads the tokenizer and generates the dataset of f.
@@ -187,13 +193,20 @@ func (f *DatasetFlags) Generate(ctx context.Context, log io.Writer) ([]dataset.R
 	if name == "" {
 		return nil, dataset.Stats{}, errors.New("no tokenizer: give --tokenizer (or --model)")
 	}
+	if f.DSV4 && !f.UseChatTemplate {
+		return nil, dataset.Stats{}, errors.New("--dsv4 requires --use-chat-template to be set")
+	}
 	start := time.Now()
 	tok, err := LoadTokenizer(ctx, name, f.Revision)
 	if err != nil {
 		return nil, dataset.Stats{}, err
 	}
 	opts := f.Options
-	if f.UseChatTemplate {
+	opts.PaddingStreams = dataset.PaddingStreamsFor(f.RandomNumWorkers)
+	switch {
+	case f.DSV4:
+		opts.ChatTemplate = chattemplate.DeepSeekV4{}
+	case f.UseChatTemplate:
 		tmpl, err := chattemplate.ForTokenizer(tok)
 		if err != nil {
 			return nil, dataset.Stats{}, fmt.Errorf("--use-chat-template: %w", err)

@@ -3,6 +3,7 @@ package promptcli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -91,7 +92,7 @@ func TestDatasetCommand(t *testing.T) {
 	dir := tokenizertest.WriteTiny(t)
 	out := filepath.Join(t.TempDir(), "prompts.jsonl")
 	code, stdout, errs := run(t, datasetCmd, "", "--tokenizer", dir, "--random-input-len", "24", "--random-output-len", "8",
-		"--random-range-ratio", "0.5", "--num-prompts", "5", "--seed", "11", "--out", out)
+		"--random-range-ratio", "0.5", "--num-prompts", "5", "--seed", "11", "--random-num-workers", "8", "--out", out)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -116,6 +117,22 @@ func TestDatasetCommand(t *testing.T) {
 	if n := strings.Count(stdout, "\n"); n != 3 || !strings.Contains(stdout, `"prompt":"<s><|user|>`) || !strings.Contains(stdout, `"prompt_len":24`) {
 		t.Errorf("stdout = %s", stdout)
 	}
+	// --dsv4 frames each prompt in DeepSeek-V4's format instead.
+	code, stdout, errs = run(t, datasetCmd, "", "--model", dir, "--random-input-len", "100", "--num-prompts", "2", "--use-chat-template", "--dsv4")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		var rec struct {
+			Prompt string `json:"prompt"`
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(rec.Prompt, "<｜begin▁of▁sentence｜><｜User｜>") || !strings.HasSuffix(rec.Prompt, "<｜Assistant｜><think>") {
+			t.Errorf("--dsv4 prompt %q is not in DeepSeek-V4's frame", rec.Prompt)
+		}
+	}
 }
 
 func TestDatasetErrors(t *testing.T) {
@@ -133,6 +150,7 @@ func TestDatasetErrors(t *testing.T) {
 		{[]string{"--tokenizer", dir, "--seed", "x"}, 2, "argument --seed: invalid int value: 'x'"},
 		{[]string{"--tokenizer", dir, "--dataset-name", "sharegpt"}, 2, "invalid choice: 'sharegpt'"},
 		{[]string{"--tokenizer", dir, "--random-input-len", "2", "--use-chat-template", "--out", out}, 2, "smaller than the"},
+		{[]string{"--tokenizer", dir, "--dsv4", "--out", out}, 2, "--dsv4 requires --use-chat-template"},
 	}
 	for _, tc := range tests {
 		code, _, errs := run(t, datasetCmd, "", tc.args...)

@@ -154,6 +154,11 @@ func Build(s Setup, o Outcome, m metrics.Metrics) *pyjson.Object {
 
 	d := o.Duration
 	r.Set("duration", d.Seconds())
+	// Upstream main's wall-clock bounds of the run (power measurements
+	// window their samples with them): the end is the start plus the
+	// duration, so the two agree with it.
+	r.Set("benchmark_start_time_unix", unixSeconds(o.Start))
+	r.Set("benchmark_end_time_unix", unixSeconds(o.Start)+d.Seconds())
 	r.Set("completed", m.Completed)
 	r.Set("total_input_tokens", m.TotalInput)
 	r.Set("total_output_tokens", m.TotalOutput)
@@ -166,9 +171,13 @@ func Build(s Setup, o Outcome, m metrics.Metrics) *pyjson.Object {
 	}
 	r.Set("output_throughput", throughput(m.TotalOutput, d))
 	r.Set("total_token_throughput", throughput(m.TotalInput+m.TotalOutput, d))
-	if s.Detailed && m.Detail != nil {
+	// Upstream main saves the lengths in every result, the rest only with
+	// --save-detailed.
+	if m.Detail != nil && m.Detail.InputLens != nil {
 		r.Set("input_lens", m.Detail.InputLens)
 		r.Set("output_lens", m.Detail.OutputLens)
+	}
+	if s.Detailed && m.Detail != nil && m.Detail.TTFTs != nil {
 		r.Set("ttfts", m.Detail.TTFTs)
 		r.Set("itls", m.Detail.ITLs)
 		r.Set("generated_texts", m.Detail.Texts)

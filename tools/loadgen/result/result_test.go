@@ -35,7 +35,7 @@ func sample(detailed bool) (Setup, Outcome, metrics.Metrics) {
 		SelectedMetrics: []string{"ttft", "tpot", "itl", "e2el"}, Percentiles: []float64{90, 99, 99.9},
 		Detailed: detailed, NumWarmups: 8, RequestTimeout: time.Hour, StallTimeout: 300 * time.Second,
 	}
-	a := metrics.NewAggregator(metrics.Config{NumRequests: 3, Detailed: detailed})
+	a := metrics.NewAggregator(metrics.Config{NumRequests: 3, Detailed: detailed, Lengths: true})
 	ms := time.Millisecond
 	a.Add(&metrics.Request{Index: 0, PromptLen: 1024, Sent: true, Success: true, OutputTokens: 3, ServerPromptTokens: 1024,
 		Eligible: 0, SentAt: ms / 10, FirstToken: 100 * ms, LastToken: 140 * ms, ITL: []float64{0.02, 0.02}, Chunks: 3, Text: " a b c"})
@@ -72,10 +72,12 @@ func TestResultDocument(t *testing.T) {
 }
 
 // The original's keys, in its order, for this setup: written by reading
-// benchmark_serving.py's main() and benchmark().
+// benchmark_serving.py's main() and benchmark() of upstream main (which
+// added the two wall-clock times to those of f0e131f2e).
 var originalKeys = []string{"date", "backend", "model_id", "tokenizer_id", "best_of", "num_prompts", "tp", "exp_name",
-	"request_rate", "burstiness", "max_concurrency", "duration", "completed", "total_input_tokens", "total_output_tokens",
-	"request_throughput", "request_goodput:", "output_throughput", "total_token_throughput"}
+	"request_rate", "burstiness", "max_concurrency", "duration", "benchmark_start_time_unix", "benchmark_end_time_unix",
+	"completed", "total_input_tokens", "total_output_tokens", "request_throughput", "request_goodput:", "output_throughput",
+	"total_token_throughput"}
 
 func keysOf(t *testing.T, data []byte) []string {
 	t.Helper()
@@ -99,27 +101,52 @@ func keysOf(t *testing.T, data []byte) []string {
 }
 
 func TestKeyOrderIsTheOriginals(t *testing.T) {
-	s, o, m := sample(true)
-	data, err := Encode(validator(t), Build(s, o, m))
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys := keysOf(t, data)
-	want := append([]string{}, originalKeys...)
-	want = append(want, "input_lens", "output_lens", "ttfts", "itls", "generated_texts", "errors")
-	for _, n := range []string{"ttft", "tpot", "itl", "e2el"} {
-		want = append(want, "mean_"+n+"_ms", "median_"+n+"_ms", "std_"+n+"_ms", "p90_"+n+"_ms", "p99_"+n+"_ms", "p99.9_"+n+"_ms")
-	}
-	if len(keys) < len(want) {
-		t.Fatalf("only %d keys", len(keys))
-	}
-	for i, k := range want {
-		if keys[i] != k {
-			t.Fatalf("key %d is %q, the original has %q there\n got %v", i, keys[i], k, keys[:len(want)])
+	for _, detailed := range []bool{false, true} {
+		s, o, m := sample(detailed)
+		data, err := Encode(validator(t), Build(s, o, m))
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys := keysOf(t, data)
+		want := append([]string{}, originalKeys...)
+		// Upstream main keeps the lengths without --save-detailed too.
+		want = append(want, "input_lens", "output_lens")
+		if detailed {
+			want = append(want, "ttfts", "itls", "generated_texts", "errors")
+		}
+		for _, n := range []string{"ttft", "tpot", "itl", "e2el"} {
+			want = append(want, "mean_"+n+"_ms", "median_"+n+"_ms", "std_"+n+"_ms", "p90_"+n+"_ms", "p99_"+n+"_ms", "p99.9_"+n+"_ms")
+		}
+		if len(keys) < len(want) {
+			t.Fatalf("only %d keys", len(keys))
+		}
+		for i, k := range want {
+			if keys[i] != k {
+				t.Fatalf("detailed %v: key %d is %q, the original has %q there\n got %v", detailed, i, keys[i], k, keys[:len(want)])
+			}
+		}
+		if keys[len(want)] != "simulated" {
+			t.Errorf("loadgen's keys should follow the original's, got %q next", keys[len(want)])
 		}
 	}
-	if keys[len(want)] != "simulated" {
-		t.Errorf("loadgen's keys should follow the original's, got %q next", keys[len(want)])
+}
+
+// TestWallClockBoundsAgreeWithDuration: upstream main's start and end
+// times are the run's wall-clock bounds, and their difference is the
+// duration (to well within a millisecond).
+func TestWallClockBoundsAgreeWithDuration(t *testing.T) {
+	s, o, m := sample(false)
+	o.Duration = 1234567891 * time.Nanosecond
+	o.End = o.Start.Add(time.Hour) // an End off the start's clock is not used
+	r := Build(s, o, m)
+	start, _ := r.Get("benchmark_start_time_unix")
+	end, _ := r.Get("benchmark_end_time_unix")
+	dur, _ := r.Get("duration")
+	if start.(float64) != float64(o.Start.UnixNano())/1e9 {
+		t.Errorf("start %v, want %v", start, float64(o.Start.UnixNano())/1e9)
+	}
+	if d := end.(float64) - start.(float64) - dur.(float64); math.Abs(d) > 1e-6 {
+		t.Errorf("end - start - duration = %v s", d)
 	}
 }
 

@@ -45,6 +45,9 @@ type Job struct {
 	ISL, OSL                                                                           int64
 	Disagg, MultiNode                                                                  bool
 
+	// Format is the output the job's consumers expect (DetectFormat).
+	Format Format
+
 	// Single-node.
 	TP, EP      int64
 	DPAttention string
@@ -53,7 +56,20 @@ type Job struct {
 	PrefillGPUs, DecodeGPUs, PrefillWorkers, PrefillTP, PrefillEP int64
 	DecodeWorkers, DecodeTP, DecodeEP                             int64
 	PrefillDPAttn, DecodeDPAttn                                   string
+
+	// Today's format only (see today.go).
+	RecipeFingerprint string
+	Router            *pyjson.Object // nil: no router metadata
+	KVP2PTransfer     string
+	PP, DCP, PCP      int64 // single-node
+	PrefillPP, PrefillDCP, PrefillPCP,
+	DecodePP, DecodeDCP, DecodePCP int64 // multi-node
+	PrefillHW, DecodeHW string // heterogeneous multi-node; both or neither
 }
+
+// Aggregated tells a multi-node job whose workers each serve whole
+// requests (no decode workers, today's format) from a disaggregated one.
+func (j *Job) Aggregated() bool { return j.MultiNode && j.DecodeGPUs == 0 }
 
 // ReadJob reads the job from the environment. Every problem is reported at
 // once: all missing variables, then every value that is not what it should
@@ -108,6 +124,7 @@ func ReadJob(lookup Lookup) (*Job, error) {
 		Image:          env["IMAGE"],
 		Disagg:         strings.ToLower(env["DISAGG"]) == "true",
 		MultiNode:      multi,
+		Format:         DetectFormat(lookup),
 	}
 	j.ISL = integer("ISL", 1, "")
 	j.OSL = integer("OSL", 1, "")
@@ -115,15 +132,30 @@ func ReadJob(lookup Lookup) (*Job, error) {
 		problems = append(problems, "RESULT_FILENAME: must not be empty (the raw result is <RESULT_FILENAME>.json)")
 	}
 	if multi {
-		j.PrefillGPUs = integer("PREFILL_GPUS", 1, perGPU)
-		j.DecodeGPUs = integer("DECODE_GPUS", 1, perGPU)
+		// Today's format takes a job without decode GPUs as an aggregated
+		// multi-node one (every worker serves whole requests); the decode
+		// set may then be 0 too.
+		decodeMin, decodeWhy := int64(1), perGPU
+		if j.Format == Today {
+			decodeMin, decodeWhy = 0, " (0: aggregated, no decode workers)"
+		}
+		if j.Format == Today && strings.TrimSpace(env["PREFILL_GPUS"]) == "0" && strings.TrimSpace(env["DECODE_GPUS"]) == "0" {
+			// Upstream's sentence, which its tests look for.
+			problems = append(problems, "Multinode results require at least one GPU: PREFILL_GPUS and DECODE_GPUS are both 0")
+		} else {
+			j.PrefillGPUs = integer("PREFILL_GPUS", 1, perGPU)
+			j.DecodeGPUs = integer("DECODE_GPUS", decodeMin, decodeWhy)
+		}
+		if j.DecodeGPUs > 0 {
+			decodeMin = 1
+		}
 		j.PrefillWorkers = integer("PREFILL_NUM_WORKERS", 1, "")
 		j.PrefillTP = integer("PREFILL_TP", 1, "")
 		j.PrefillEP = integer("PREFILL_EP", 1, "")
 		j.PrefillDPAttn = env["PREFILL_DP_ATTN"]
-		j.DecodeWorkers = integer("DECODE_NUM_WORKERS", 1, "")
-		j.DecodeTP = integer("DECODE_TP", 1, "")
-		j.DecodeEP = integer("DECODE_EP", 1, "")
+		j.DecodeWorkers = integer("DECODE_NUM_WORKERS", decodeMin, "")
+		j.DecodeTP = integer("DECODE_TP", decodeMin, "")
+		j.DecodeEP = integer("DECODE_EP", decodeMin, "")
 		j.DecodeDPAttn = env["DECODE_DP_ATTN"]
 	} else {
 		if j.Disagg {
@@ -132,6 +164,9 @@ func ReadJob(lookup Lookup) (*Job, error) {
 		j.TP = integer("TP", 1, perGPU)
 		j.EP = integer("EP_SIZE", 1, "")
 		j.DPAttention = env["DP_ATTENTION"]
+	}
+	if j.Format == Today {
+		j.readToday(lookup, &problems)
 	}
 	if len(problems) > 0 {
 		return nil, &InputError{errors.New("invalid job environment:\n  " + strings.Join(problems, "\n  "))}
@@ -177,9 +212,15 @@ func Process(v *schemas.Validator, j *Job, file string, raw []byte) (*pyjson.Obj
 	out.Set("precision", j.Precision)
 	out.Set("spec_decoding", j.SpecDecoding)
 	out.Set("disagg", j.Disagg)
+	if j.Format == Today {
+		out.Set("recipe_fingerprint", j.RecipeFingerprint)
+	}
 	out.Set("isl", j.ISL)
 	out.Set("osl", j.OSL)
-	if j.MultiNode {
+	switch {
+	case j.Format == Today:
+		setToday(out, j, total, output)
+	case j.MultiNode:
 		out.Set("is_multinode", true)
 		out.Set("prefill_tp", j.PrefillTP)
 		out.Set("prefill_ep", j.PrefillEP)
@@ -196,7 +237,7 @@ func Process(v *schemas.Validator, j *Job, file string, raw []byte) (*pyjson.Obj
 		out.Set("tput_per_gpu", total/float64(j.PrefillGPUs+j.DecodeGPUs))
 		out.Set("output_tput_per_gpu", output/float64(j.DecodeGPUs))
 		out.Set("input_tput_per_gpu", (total-output)/float64(j.PrefillGPUs))
-	} else {
+	default:
 		out.Set("is_multinode", false)
 		out.Set("tp", j.TP)
 		out.Set("ep", j.EP)
@@ -299,6 +340,12 @@ func Run(v *schemas.Validator, dir string, lookup Lookup, write func(path string
 	}
 	out, err := Process(v, j, j.RawPath(), raw)
 	if err != nil {
+		return nil, err
+	}
+	// Everything upstream writes is in out; steps that add more of it
+	// (its power fields) go here, ahead of the keys only this tool writes,
+	// which come last.
+	if err := AppendAccounting(v, out, j.RawPath(), raw); err != nil {
 		return nil, err
 	}
 	data, err := results.MarshalIndent(out)

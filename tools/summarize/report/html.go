@@ -272,56 +272,36 @@ type column struct {
 	value func(r *results.Processed) (text string, sortValue string, numeric bool)
 }
 
-func strCol(head, key string, upper bool) column {
-	return column{head, key, func(r *results.Processed) (string, string, bool) {
-		s := r.Str(key)
-		if upper {
-			s = strings.ToUpper(s)
-		}
-		return s, s, false
-	}}
-}
-
-func intCol(head, key string) column {
-	return column{head, key, func(r *results.Processed) (string, string, bool) {
-		s := strconv.FormatInt(r.Int(key), 10)
-		return s, s, true
-	}}
-}
-
-func numCol(head, key string, scale float64) column {
-	return column{head, key, func(r *results.Processed) (string, string, bool) {
-		v, ok := r.Float(key)
-		if !ok {
-			return "", "", true
-		}
-		v *= scale
-		return strconv.FormatFloat(v, 'f', 4, 64), strconv.FormatFloat(v, 'g', -1, 64), true
-	}}
-}
-
-var (
-	commonColumns = []column{strCol("Model", "infmax_model_prefix", false), strCol("Served Model", "model", false),
-		strCol("Hardware", "hw", true), strCol("Framework", "framework", true), strCol("Precision", "precision", true),
-		strCol("Spec Decode", "spec_decoding", false), intCol("ISL", "isl"), intCol("OSL", "osl")}
-	metricColumns = []column{intCol("Conc", "conc"), numCol("TTFT (ms)", "median_ttft", 1000), numCol("TPOT (ms)", "median_tpot", 1000),
-		numCol("Interactivity (tok/s/user)", "median_intvty", 1), numCol("E2EL (s)", "median_e2el", 1),
-		numCol("TPUT per GPU", "tput_per_gpu", 1), numCol("Output TPUT per GPU", "output_tput_per_gpu", 1),
-		numCol("Input TPUT per GPU", "input_tput_per_gpu", 1)}
-	singleColumns = concat(commonColumns, []column{intCol("TP", "tp"), intCol("EP", "ep"), strCol("DP Attention", "dp_attention", false)}, metricColumns)
-	multiColumns  = concat(commonColumns, []column{intCol("Prefill TP", "prefill_tp"), intCol("Prefill EP", "prefill_ep"),
-		strCol("Prefill DP Attn", "prefill_dp_attention", false), intCol("Prefill Workers", "prefill_num_workers"),
-		intCol("Prefill GPUs", "num_prefill_gpu"), intCol("Decode TP", "decode_tp"), intCol("Decode EP", "decode_ep"),
-		strCol("Decode DP Attn", "decode_dp_attention", false), intCol("Decode Workers", "decode_num_workers"),
-		intCol("Decode GPUs", "num_decode_gpu")}, metricColumns)
-)
-
-func concat(parts ...[]column) []column {
-	var out []column
-	for _, p := range parts {
-		out = append(out, p...)
+// htmlColumns are the HTML table's columns of rs: the Markdown table's,
+// with the speculative decoding method after the precision.
+func htmlColumns(rs []*results.Processed, multi bool) []column {
+	cols := insertAfter(TableColumns(rs, multi), "Precision", strC("Spec Decode", "spec_decoding", false))
+	out := make([]column, len(cols))
+	for i, c := range cols {
+		out[i] = htmlColumn(c)
 	}
 	return out
+}
+
+// htmlColumn renders a Markdown column's cells as the HTML table's: numbers
+// with four decimals (integers as they are), sorted as numbers.
+func htmlColumn(c Col) column {
+	return column{c.Head, c.Key, func(r *results.Processed) (string, string, bool) {
+		switch v := c.Cell(r).(type) {
+		case nil:
+			return "", "", true
+		case int64:
+			s := strconv.FormatInt(v, 10)
+			return s, s, true
+		case float64:
+			return strconv.FormatFloat(v, 'f', 4, 64), strconv.FormatFloat(v, 'g', -1, 64), true
+		case string:
+			return v, v, false
+		default:
+			s := fmt.Sprint(v)
+			return s, s, false
+		}
+	}}
 }
 
 func writeTable(b *strings.Builder, id string, cols []column, rs []*results.Processed) {
@@ -441,11 +421,28 @@ func HTML(rs []*results.Processed, opts HTMLOptions) []byte {
 	b.WriteString(`<section id="tables"><h2>Tables</h2><p class="hint">Click a column to sort by it; a link such as <code>#sort=single-node:tput_per_gpu:desc</code> opens the page sorted.</p>`)
 	if len(single) > 0 {
 		b.WriteString(`<h3>Single-node</h3>`)
-		writeTable(&b, "single-node", singleColumns, single)
+		writeTable(&b, "single-node", htmlColumns(single, false), single)
 	}
 	if len(multi) > 0 {
 		b.WriteString(`<h3>Multi-node (disaggregated)</h3>`)
-		writeTable(&b, "multi-node", multiColumns, multi)
+		writeTable(&b, "multi-node", htmlColumns(multi, true), multi)
+	}
+	if fs := Failures(rs); len(fs) > 0 {
+		b.WriteString(`<h3 id="failures">Failed requests</h3><p class="hint">Runs that lost requests (loadgen's accounting): failed, or cut off by the run stopping early (canceled).</p>`)
+		b.WriteString(`<div class="scroll"><table class="sortable" id="failed-requests"><thead><tr>`)
+		for _, h := range []string{"Configuration", "Prompts", "Completed", "Failed", "Canceled", "Failures by kind (first error)"} {
+			fmt.Fprintf(&b, `<th tabindex="0">%s</th>`, html.EscapeString(h))
+		}
+		b.WriteString(`</tr></thead><tbody>`)
+		for _, f := range fs {
+			fmt.Fprintf(&b, `<tr><td data-v="%[1]s">%[1]s</td>`, html.EscapeString(f.Result.Label()))
+			for _, n := range []int64{f.Prompts, f.Completed, f.Failed, f.Canceled} {
+				fmt.Fprintf(&b, `<td class="num" data-v="%[1]d">%[1]d</td>`, n)
+			}
+			kinds := strings.Join(f.Kinds, "; ")
+			fmt.Fprintf(&b, `<td data-v="%[1]s">%[1]s</td></tr>`, html.EscapeString(kinds))
+		}
+		b.WriteString(`</tbody></table></div>`)
 	}
 	b.WriteString(`</section><script>` + script + `</script></body></html>` + "\n")
 	return []byte(b.String())

@@ -15,18 +15,6 @@ import (
 // Disclaimer is the original's notice, which forks must keep.
 const Disclaimer = "Only [InferenceMAX/InferenceMAX](https://github.com/InferenceMAX/InferenceMAX) repo contains the Official InferenceMAX™ result, all other forks & repos are Unofficial. The benchmark setup & quality of machines/clouds in unofficial repos may be differ leading to subpar benchmarking. Unofficial must be explicitly labelled as Unofficial. Forks may not remove this disclaimer."
 
-// Column headers, the original's.
-var (
-	SingleNodeHeaders = []string{"Model", "Served Model", "Hardware", "Framework", "Precision", "ISL", "OSL", "TP", "EP",
-		"DP Attention", "Conc", "TTFT (ms)", "TPOT (ms)", "Interactivity (tok/s/user)", "E2EL (s)", "TPUT per GPU",
-		"Output TPUT per GPU", "Input TPUT per GPU"}
-	MultiNodeHeaders = []string{"Model", "Served Model", "Hardware", "Framework", "Precision", "ISL", "OSL",
-		"Prefill TP", "Prefill EP", "Prefill DP Attn", "Prefill Workers", "Prefill GPUs",
-		"Decode TP", "Decode EP", "Decode DP Attn", "Decode Workers", "Decode GPUs",
-		"Conc", "TTFT (ms)", "TPOT (ms)", "Interactivity (tok/s/user)", "E2EL (s)", "TPUT per GPU",
-		"Output TPUT per GPU", "Input TPUT per GPU"}
-)
-
 // Split separates single-node from multi-node results and sorts each as
 // the original did: model, hardware, framework, precision, ISL, OSL,
 // parallelism, concurrency (stable, so equal keys keep path order).
@@ -39,7 +27,7 @@ func Split(rs []*results.Processed) (single, multi []*results.Processed) {
 		}
 	}
 	sort.SliceStable(single, func(i, j int) bool {
-		return less(single[i], single[j], []string{"infmax_model_prefix", "hw", "framework", "precision"}, []string{"isl", "osl", "tp", "ep", "conc"})
+		return less(single[i], single[j], []string{"infmax_model_prefix", "hw", "framework", "precision"}, []string{"isl", "osl", "tp", "pp", "pcp_size", "ep", "conc"})
 	})
 	sort.SliceStable(multi, func(i, j int) bool {
 		return less(multi[i], multi[j], []string{"infmax_model_prefix", "hw", "framework", "precision"},
@@ -72,46 +60,53 @@ func scaled(r *results.Processed, key string, f float64) any {
 	return v * f
 }
 
-func commonCells(r *results.Processed) []any {
-	return []any{r.Str("infmax_model_prefix"), r.Str("model"), strings.ToUpper(r.Str("hw")), strings.ToUpper(r.Str("framework")),
-		strings.ToUpper(r.Str("precision")), r.Int("isl"), r.Int("osl")}
-}
-
-func metricCells(r *results.Processed) []any {
-	return []any{r.Int("conc"), scaled(r, "median_ttft", 1000), scaled(r, "median_tpot", 1000), scaled(r, "median_intvty", 1),
-		scaled(r, "median_e2el", 1), scaled(r, "tput_per_gpu", 1), scaled(r, "output_tput_per_gpu", 1), scaled(r, "input_tput_per_gpu", 1)}
+// rows renders rs in cols as Markdown cells.
+func rows(cols []Col, rs []*results.Processed) [][]any {
+	out := make([][]any, len(rs))
+	for i, r := range rs {
+		row := make([]any, len(cols))
+		for j, c := range cols {
+			row[j] = c.Cell(r)
+		}
+		out[i] = row
+	}
+	return out
 }
 
 // Markdown is the original's summary: a single-node and a multi-node
 // section (each only when it has results), each with the disclaimer and a
 // table. Numbers keep four decimals (see docs/summarize.md: the original's
-// tabulate call re-rounded them to six significant digits).
+// tabulate call re-rounded them to six significant digits). Results of
+// today carry more columns (TableColumns), and runs that lost requests are
+// listed after the tables with their failures by kind.
 func Markdown(rs []*results.Processed) string {
 	single, multi := Split(rs)
 	var b strings.Builder
 	if len(single) > 0 {
-		rows := make([][]any, len(single))
-		for i, r := range single {
-			row := commonCells(r)
-			row = append(row, r.Int("tp"), r.Int("ep"), r.Str("dp_attention"))
-			rows[i] = append(row, metricCells(r)...)
-		}
+		cols := TableColumns(single, false)
 		b.WriteString("## Single-Node Results\n\n" + Disclaimer + "\n\n")
-		b.WriteString(mdtable.Table{Headers: SingleNodeHeaders, Rows: rows, FloatFormat: ".4f"}.String())
+		b.WriteString(mdtable.Table{Headers: Headers(cols), Rows: rows(cols, single), FloatFormat: ".4f"}.String())
 		b.WriteString("\n\n\n")
 	}
 	if len(multi) > 0 {
-		rows := make([][]any, len(multi))
-		for i, r := range multi {
-			row := commonCells(r)
-			row = append(row, r.Int("prefill_tp"), r.Int("prefill_ep"), r.Str("prefill_dp_attention"), r.Int("prefill_num_workers"),
-				r.Int("num_prefill_gpu"), r.Int("decode_tp"), r.Int("decode_ep"), r.Str("decode_dp_attention"),
-				r.Int("decode_num_workers"), r.Int("num_decode_gpu"))
-			rows[i] = append(row, metricCells(r)...)
-		}
+		cols := TableColumns(multi, true)
 		b.WriteString("## Multi-Node Results\n\n" + Disclaimer + "\n\n")
-		b.WriteString(mdtable.Table{Headers: MultiNodeHeaders, Rows: rows, FloatFormat: ".4f"}.String())
+		b.WriteString(mdtable.Table{Headers: Headers(cols), Rows: rows(cols, multi), FloatFormat: ".4f"}.String())
+		b.WriteString("\n")
+	}
+	if fs := Failures(rs); len(fs) > 0 {
+		b.WriteString("\n## Failed Requests\n\n")
+		b.WriteString("Runs that lost requests (loadgen's accounting): failed, or cut off by the run stopping early (canceled).\n\n")
+		rowsF := make([][]any, len(fs))
+		for i, f := range fs {
+			rowsF[i] = []any{f.Result.Label(), f.Prompts, f.Completed, f.Failed, f.Canceled, escapePipes(strings.Join(f.Kinds, "; "))}
+		}
+		b.WriteString(mdtable.Table{Headers: []string{"Configuration", "Prompts", "Completed", "Failed", "Canceled", "Failures by kind (first error)"},
+			Rows: rowsF}.String())
 		b.WriteString("\n")
 	}
 	return b.String()
 }
+
+// escapePipes keeps a cell's text from ending the cell early.
+func escapePipes(s string) string { return strings.ReplaceAll(s, "|", "\\|") }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Measures loadgen against the original Python benchmark client
-# (benchmark_serving.py of InferenceX f0e131f2e, which vLLM wrote), side by
+# (benchmark_serving.py of InferenceX, which vLLM wrote: upstream main at
+# 843c6254f, whose result keys and defaults loadgen follows; f0e131f2e's
+# lacks the two wall-clock keys, so check 4 fails against it), side by
 # side in one run, against `loadgen sim-server` in its own process:
 #
 #   1. CPU seconds per million streamed tokens, with the command line
@@ -19,7 +21,8 @@
 #
 # Needs Debian's python3-aiohttp, python3-numpy and python3-tqdm (apt-get
 # install them); transformers is replaced by a stand-in tokenizer (shim/).
-# The original is read from $REF (default /work/ref); it is run, never copied.
+# The original is read from $REF (default /work/ref-main, a checkout of
+# upstream main); it is run, never copied.
 #
 #   tools/loadgen/scripts/compare-python/run.sh [OUTDIR]
 #
@@ -28,7 +31,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../../.." && pwd)
-ref=${REF:-/work/ref}
+ref=${REF:-/work/ref-main}
 original="$ref/utils/bench_serving/benchmark_serving.py"
 python=${PYTHON:-/usr/bin/python3}
 out=${1:-$(mktemp -d)}
