@@ -1,0 +1,520 @@
+#!/usr/bin/env python3
+"""Runs upstream's power scripts (utils/aggregate_power.py,
+utils/aggregate_power_multinode.py and
+utils/agentic/aggregation/power_adapter.py of InferenceX 843c6254f) on the
+inputs under tools/resultproc's testdata and records what they wrote, as
+the goldens the Go tests compare against. It also records what Python's
+csv module, float(), round(), sum() and datetime make of the corner cases
+the Go ports reproduce. Run from the repository root, with Python 3.12
+(upstream's CI runs 3.12, whose sum() of floats is compensated):
+
+    git -C MIRROR archive 843c6254f | tar -x -C /tmp/upstream-main
+    python3.12 scripts/gen-power-golden.py --upstream /tmp/upstream-main
+
+The test inputs are written by this script too (most of them with the
+helpers of upstream's own tests, so that they are upstream's examples);
+the real H200 telemetry under power/testdata/h200 is data, copied from the
+shared fixtures.
+"""
+import argparse
+import contextlib
+import importlib
+import csv
+import io
+import json
+import math
+import os
+import pathlib
+import random
+import shutil
+import sys
+import tempfile
+import time
+import types
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+RP = ROOT / "tools" / "resultproc"
+POWER_TD = RP / "power" / "testdata"
+
+
+def write_json(path, obj):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(obj, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    print(f"wrote {path.relative_to(ROOT)}")
+
+
+def set_tz(tz):
+    os.environ["TZ"] = tz
+    time.tzset()
+
+
+# --------------------------------------------------------------------------
+# Python's csv module (excel dialect, newline="") on awkward input.
+
+CSV_INPUTS = [
+    "a,b,c\n1,2,3\n",
+    "a, b ,c\r\n1,  2,3\r\n",
+    "\n\na,b\n\n1,2\n\n",
+    'a,"b\nc",d\n',
+    'a,"b""c",d\n',
+    'a,b"c,d\n',
+    'a,"b"c,d\n',
+    'a,"unterminated\n',
+    'a,"unterminated',
+    "a,b\rc,d\r",
+    "a,b\r\rc\n",
+    "x,\x00y\n",
+    'a, "b" ,c\n',
+    ",,\n,\n",
+    "only\n",
+    "no newline at end",
+    "t,\"x\"\"\n",
+    "\ufeffts,v\n1,2\n",
+    "a,b\n" + "x" * 131072 + "\n",
+    "a,b\n" + "x" * 131073 + "\n",
+    "a,\"q\" x\n",
+    "  lead,  space\n",
+]
+
+
+def gen_pycsv():
+    out = []
+    for text in CSV_INPUTS:
+        for skip in (False, True):
+            rec = {"input": text, "skipinitialspace": skip}
+            rows = []
+            try:
+                for row in csv.reader(io.StringIO(text, newline=""), skipinitialspace=skip):
+                    rows.append(row)
+                rec["rows"] = rows
+            except csv.Error as exc:
+                rec["rows"] = rows
+                rec["error"] = str(exc)
+            out.append(rec)
+    write_json(RP / "pycsv" / "testdata" / "python.json", out)
+
+
+# --------------------------------------------------------------------------
+# float(), int(), round(), sum(), statistics.mean.
+
+FLOAT_INPUTS = ["1", " 1.5 ", "1_000.5", "1__0", "_1", "1_", ".5", "5.", "1e5", "1E-5", "+3", "-0",
+                "inf", "-Infinity", "nan", "NaN", "1e400", "-1e400", "1e-400", "0x10", "1,5", "",
+                " ", "\u00a01\u00a0", "\x1c2\x1f", "١", "12abc", "1.2.3", "infinity", "iNf", "1e", "e5"]
+INT_INPUTS = ["1", " 007 ", "+5", "-5", "1_000", "1__0", "1.0", "", "99999999999999999999", "0x1", "٣"]
+
+
+def gen_pynum():
+    import statistics
+
+    rng = random.Random(20260804)
+    floats = {}
+    for s in FLOAT_INPUTS:
+        try:
+            v = float(s)
+            floats[s] = repr(v)
+        except ValueError:
+            floats[s] = None
+    ints = {}
+    for s in INT_INPUTS:
+        try:
+            v = int(s)
+            ints[s] = str(v) if -(2**63) <= v < 2**63 else None
+        except ValueError:
+            ints[s] = None
+    rounds = []
+    for x in [0.5, 1.5, 2.5, 0.0005, 0.0015, 1.0005, 2.675, -0.0004, 123456.7894999, 7977.965490708894,
+              1e17 + 0.5, 5e-324, 1 / 3, 2 / 3, 0.1 + 0.2, -2.5e-7]:
+        for n in (3, 6):
+            rounds.append([repr(x), n, repr(round(x, n))])
+    for _ in range(300):
+        x = rng.uniform(-1e6, 1e6) * 10 ** rng.randint(-8, 4)
+        n = rng.choice((3, 6))
+        rounds.append([repr(x), n, repr(round(x, n))])
+    sums = []
+    for vec in ([0.1] * 10, [1e100, 1.0, -1e100], [-0.0], [-0.0, -0.0], [1.0, 1e16, -1e16], [0.1, 0.2, 0.3]):
+        sums.append([[repr(x) for x in vec], repr(sum(vec)), repr(statistics.mean(vec))])
+    for _ in range(200):
+        k = rng.randint(1, 40)
+        vec = [rng.uniform(0, 1000) * 10 ** rng.randint(-3, 6) for _ in range(k)]
+        sums.append([[repr(x) for x in vec], repr(sum(vec)), repr(statistics.mean(vec))])
+    write_json(RP / "pynum" / "testdata" / "python.json",
+               {"python": sys.version.split()[0], "float": floats, "int": ints, "round": rounds, "sum_mean": sums})
+
+
+# --------------------------------------------------------------------------
+# Timestamps as aggregate_power._parse_timestamp reads them.
+
+TS_INPUTS = [
+    "2026/12/04 17:15:03.090", "2026/12/04 17:15:03", "2026/12/4 7:5:3.5", "2026/12/ 4 17:15:03.1",
+    "2026/12/04  17:15:03.123456", "2026/12/04 17:15:03.1234567", "2026/02/30 00:00:00", "2026/12/04 24:00:00",
+    "2026/12/04 17:15:60", "2026/12/04 17:15:03.", "2026-12-04T17:15:03.090", "2026-12-04 17:15:03",
+    "2026-12-04T17:15:03Z", "2026-12-04T17:15:03+05:30", "2026-12-04T17:15:03.5-0800", "2026-12-04",
+    "20261204T171503", "20261204", "2026-12-04T17", "2026-12-04T1715", "2026-12-04X17:15:03",
+    "2026-12-04T17:15:03,25", "2026-12-04T17:15:03.1234567", "1796404503.108", "1796404503108",
+    "-5", "12", "1e9", "garbage", "", "2026/03/08 02:30:00", "2026/11/01 01:30:00", "2026-03-08T02:30:00",
+    "2026-12-04T17:15:03+24:00", "2026-12-04T17:15:03+05:3", "2026-13-01T00:00:00", "1970-01-02T00:00:00",
+]
+
+
+def gen_timestamps(upstream):
+    sys.path.insert(0, str(upstream / "utils"))
+    from aggregate_power import _parse_timestamp
+
+    out = {}
+    for tz in ("UTC", "Asia/Kolkata", "America/New_York"):
+        set_tz(tz)
+        out[tz] = {s: (repr(v) if v is not None else None) for s in TS_INPUTS for v in [_parse_timestamp(s)]}
+    set_tz("UTC")
+    write_json(POWER_TD / "timestamps.json", out)
+
+
+# --------------------------------------------------------------------------
+# The real H200 telemetry in gpumon's format.
+
+def convert_nvml():
+    src = POWER_TD / "h200" / "nvml.csv"
+    lines = [line for line in src.read_text().splitlines() if not line.startswith("#")]
+    rows = list(csv.DictReader(lines))
+    out = ["timestamp,index,uuid,power_w,energy_j"]
+    for r in rows:
+        ns = int(r["unix_ns"])
+        ms = ns // 1_000_000
+        out.append(f"{ms // 1000}.{ms % 1000:03d},{r['index']},GPU-00000000-0000-0000-0000-000000000000,"
+                   f"{int(r['power_mW']) / 1000:.3f},{int(r['energy_mJ']) / 1000:.3f}")
+    (POWER_TD / "h200" / "nvml-gpumon.csv").write_text("\n".join(out) + "\n")
+    print("wrote", (POWER_TD / "h200" / "nvml-gpumon.csv").relative_to(ROOT))
+
+
+# --------------------------------------------------------------------------
+# Single-node cases: aggregate_power.run on each case directory.
+
+BASE = 1_700_000_000.0
+H200_START, H200_END = 1796404507.25, 1796404525.25
+
+
+def single_cases(t):
+    """Yields (name, description, build(dir), args). t is upstream's test
+    module, whose writers make upstream's own fixtures."""
+
+    def bench(d, **kw):
+        fields = dict(start=BASE, end=BASE + 10, duration=10.0, completed=10, total_input=10_000, total_output=2_000)
+        fields.update(kw)
+        t._write_bench_result(d / "bench.json", **fields)
+
+    def agg(d, doc=None):
+        (d / "agg.json").write_text(json.dumps(doc or {"hw": "h200", "conc": 4}), encoding="utf-8")
+
+    def const(d, watts=500.0, n=8, start=BASE, end=BASE + 10):
+        t._write_constant_window_samples(d / "gpu_metrics.csv", start=start, end=end, watts_per_gpu=watts, num_gpus=n)
+
+    def case(name, why, build, expected=8, require=False, tz="UTC", csv_name="gpu_metrics.csv", validation="power_validation.json"):
+        return name, why, build, {"expected_num_gpus": expected, "require_power": require, "tz": tz,
+                                  "csv": csv_name, "validation_result": validation}
+
+    def trapezoid_5400(d):
+        t._write_nvidia_csv(d / "gpu_metrics.csv", [
+            (BASE - 1, 0, 100.0), (BASE + 1, 0, 140.0), (BASE + 3.5, 0, 190.0), (BASE + 6, 0, 240.0),
+            (BASE + 8.5, 0, 290.0), (BASE + 11, 0, 340.0),
+            (BASE - 1, 1, 200.0), (BASE + 1, 1, 240.0), (BASE + 3.5, 1, 290.0), (BASE + 6, 1, 340.0),
+            (BASE + 8.5, 1, 390.0), (BASE + 11, 1, 440.0)])
+        bench(d)
+        agg(d)
+    yield case("trapezoid-5400", "upstream's per-device trapezoid example: 2200 + 3200 J", trapezoid_5400, expected=2)
+
+    def complete(d):
+        const(d)
+        bench(d)
+        agg(d, {"hw": "h200"})
+    yield case("complete-contract", "8 GPUs at 500 W for 10 s: 40,000 J", complete)
+    yield case("count-mismatch", "2 GPUs seen, 4 expected", lambda d: (const(d, n=2), bench(d), agg(d)), expected=4)
+
+    def not_bracketed(d):
+        t._write_nvidia_csv(d / "gpu_metrics.csv",
+                            [(BASE + o, 0, 500.0) for o in (-1, 1, 3, 5, 7, 9, 11)] +
+                            [(BASE + o, 1, 500.0) for o in (1, 3, 5, 7, 9, 11)])
+        bench(d)
+        agg(d)
+    yield case("not-bracketed", "GPU 1 starts after the window", not_bracketed, expected=2)
+
+    def gap(d):
+        t._write_nvidia_csv(d / "gpu_metrics.csv", [(BASE + o, 0, 500.0) for o in (-1, 1, 9, 11)])
+        bench(d)
+        agg(d)
+    yield case("sampling-gap", "an 8 s gap in the window", gap, expected=1)
+
+    def far_outside(d):
+        samples = [(BASE - 100, 0, -1.0), (BASE + 100, 0, 100.0), (BASE + 100, 0, 200.0)]
+        samples += [(BASE + o, 0, 500.0) for o in range(-1, 12)]
+        t._write_nvidia_csv(d / "gpu_metrics.csv", samples)
+        bench(d)
+        agg(d)
+    yield case("far-outside", "bad rows far outside the window are ignored", far_outside, expected=1)
+
+    for label, bad in (("bad-timestamp", "not-a-timestamp, 0, 500 W"), ("bad-power", "{timestamp}, 0, [N/A]")):
+        def malformed(d, bad=bad):
+            rows = ["timestamp, index, power.draw [W]"]
+            for o in range(-1, 12):
+                ts = t._nvidia_ts(BASE + o)
+                rows.append(bad.format(timestamp=ts) if o == 5 else f"{ts}, 0, 500 W")
+            (d / "gpu_metrics.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+            bench(d, completed=1, total_input=1_000, total_output=1_000)
+            agg(d)
+        yield case(label, "a malformed row inside the window", malformed, expected=1)
+
+    def eight_k(d):
+        const(d)
+        bench(d, total_output=65_536, total_input=524_288, completed=64)
+        agg(d)
+    yield case("eight-k-one-k", "J per total token with long prompts", eight_k)
+    yield case("window-missing", "the raw result has no benchmark window",
+               lambda d: (t._write_nvidia_csv(d / "gpu_metrics.csv", [(BASE, 0, 400.0)]),
+                          (d / "bench.json").write_text(json.dumps({"duration": 10.0, "total_output_tokens": 1000})),
+                          agg(d, {"hw": "h200"})), expected=1)
+    yield case("csv-missing", "no telemetry file", lambda d: (bench(d), agg(d)))
+    yield case("csv-missing-strict", "no telemetry file, REQUIRE_POWER", lambda d: (bench(d), agg(d)), require=True)
+    yield case("zero-output", "no output tokens",
+               lambda d: (const(d, n=1), bench(d, total_output=0), agg(d)), expected=1)
+    yield case("zero-completed", "no successful request",
+               lambda d: (const(d, n=1), bench(d, completed=0), agg(d)), expected=1)
+    yield case("duration-mismatch", "duration far from end - start",
+               lambda d: (const(d, n=1), bench(d, duration=20.0), agg(d)), expected=1)
+    yield case("expected-zero", "an expected GPU count of 0",
+               lambda d: (const(d, n=1), bench(d), agg(d)), expected=0)
+    yield case("agg-missing", "the aggregate does not exist", lambda d: (const(d, n=1), bench(d)), expected=1)
+    yield case("agg-not-json", "the aggregate is not JSON",
+               lambda d: (const(d, n=1), bench(d), (d / "agg.json").write_text("{not json")), expected=1)
+    yield case("bench-not-json", "the raw result is not JSON",
+               lambda d: (const(d, n=1), (d / "bench.json").write_text("{"), agg(d)), expected=1)
+    yield case("empty-csv", "an empty telemetry file",
+               lambda d: ((d / "gpu_metrics.csv").write_text(""), bench(d), agg(d)), expected=1)
+    yield case("no-gpu-column", "no GPU identity column",
+               lambda d: ((d / "gpu_metrics.csv").write_text("timestamp,device_id,power.draw [W]\n"
+                                                              f"{t._nvidia_ts(BASE)},0,500 W\n"),
+                          bench(d), agg(d)), expected=1)
+    yield case("no-power-column", "no power column",
+               lambda d: ((d / "gpu_metrics.csv").write_text("timestamp, index, power.limit [W]\n"
+                                                              f"{t._nvidia_ts(BASE)}, 0, 700 W\n"),
+                          bench(d), agg(d)), expected=1)
+
+    def one_sample(d):
+        t._write_nvidia_csv(d / "gpu_metrics.csv", [(BASE + 5, 0, 400.0)])
+        bench(d)
+        agg(d)
+    yield case("one-sample", "one sample only", one_sample, expected=1)
+
+    def missing_id(d):
+        rows = ["timestamp, index, power.draw [W]"]
+        for o in range(-1, 12):
+            rows.append(f"{t._nvidia_ts(BASE + o)}, {'' if o == 4 else 0}, 500 W")
+        (d / "gpu_metrics.csv").write_text("\n".join(rows) + "\n")
+        bench(d)
+        agg(d)
+    yield case("missing-gpu-id", "a row without its GPU index", missing_id, expected=1)
+
+    def duplicates(d):
+        rows = ["timestamp,index,power.draw [W]"]
+        for o in range(-1, 12):
+            ts = t._nvidia_ts(BASE + o)
+            for w in (400.1, 400.2, 400.4):
+                rows.append(f"{ts},0,{w} W")
+        (d / "gpu_metrics.csv").write_text("\n".join(rows) + "\n")
+        bench(d)
+        agg(d)
+    yield case("duplicate-timestamps", "three readings per timestamp are averaged", duplicates, expected=1)
+
+    def quoted(d):
+        rows = ['"timestamp", "index", "power.draw [W]"']
+        for o in range(-1, 12):
+            ts = t._nvidia_ts(BASE + o)
+            rows.append(f'"{ts}", "0", "5{o % 10}0.5 W"')
+        rows.insert(5, '"unterminated, 0, 1 W')
+        (d / "gpu_metrics.csv").write_text("\r\n".join(rows) + "\r\n")
+        bench(d)
+        agg(d)
+    yield case("quoted-cells", "quoted cells, CRLF and a quote that swallows the rest", quoted, expected=1)
+
+    def amd(d):
+        t._write_amd_csv(d / "gpu_metrics.csv",
+                         [(BASE + o, g, 300.0 + 10 * g + o) for o in range(-1, 12) for g in range(2)])
+        bench(d)
+        agg(d, {"hw": "mi355x"})
+    yield case("amd-iso", "amd-smi: ISO timestamps, bare socket_power", amd, expected=2)
+
+    def amd_watch(d):
+        header = ("timestamp,gpu,gfx_activity,umc_activity,mm_activity,vcn_activity,jpeg_activity,"
+                  "gfx_busy_inst_xcp_0,jpeg_busy_xcp_0,vcn_busy_xcp_0,socket_power,gfx_voltage,soc_voltage,"
+                  "mem_voltage,throttle_status,power_management,gfx_0_clk,mem_0_clk,edge,hotspot,mem")
+        rows = [header]
+        for o in range(-2, 13):
+            for g in range(8):
+                rows.append(f"{int(BASE) + o},{g},99,40,0,0,0,99,0,0,{700 + g},N/A,N/A,N/A,N/A,ENABLED,2100,1900,45,70,60")
+        (d / "gpu_metrics.csv").write_text("\n".join(rows) + "\n")
+        bench(d, start=BASE + 0.325, end=BASE + 10.325)
+        agg(d, {"hw": "mi355x"})
+    yield case("amd-watch-epoch", "amd-smi watch mode: whole-second epoch stamps", amd_watch)
+
+    def snapshots(d, start, end, watts, n=1):
+        t._write_constant_window_samples(d / "gpu_metrics.csv", start=BASE, end=BASE + 10, watts_per_gpu=watts, num_gpus=n)
+        t._write_energy_snapshot(d / "gpu_metrics_energy_start.csv", start)
+        t._write_energy_snapshot(d / "gpu_metrics_energy_end.csv", end)
+        bench(d)
+        agg(d, {"hw": "mi355x"})
+    yield case("accumulator-agrees", "snapshots agree with the stream (12 s lifetime)",
+               lambda d: snapshots(d, {"0": 1e6, "1": 2e6}, {"0": 1.006e6, "1": 2.006e6}, 500.0, 2), expected=2)
+    yield case("accumulator-disagrees", "snapshots 94% off; power stays valid",
+               lambda d: snapshots(d, {"0": 1e6, "1": 2e6}, {"0": 1.0001e6, "1": 2.0001e6}, 500.0, 2), expected=2)
+    yield case("accumulator-negative", "a counter went backwards",
+               lambda d: snapshots(d, {"0": 1e6, "1": 2e6}, {"0": 1.006e6, "1": 1.999e6}, 500.0, 2), expected=2)
+    yield case("accumulator-unmatched", "a GPU absent from the end snapshot",
+               lambda d: snapshots(d, {"0": 1e6, "1": 3e6}, {"0": 1.006e6}, 500.0, 2), expected=2)
+    yield case("accumulator-zero", "no accumulator change",
+               lambda d: snapshots(d, {"0": 1e6}, {"0": 1e6}, 500.0, 1), expected=1)
+
+    def snap_missing_end(d):
+        const(d, n=1)
+        t._write_energy_snapshot(d / "gpu_metrics_energy_start.csv", {"0": 1e6})
+        bench(d)
+        agg(d)
+    yield case("accumulator-missing-end", "only the start snapshot", snap_missing_end, expected=1)
+
+    def snap_real(d):
+        const(d, n=1)
+        (d / "gpu_metrics_energy_start.csv").write_text(
+            f"{t._ENERGY_SNAPSHOT_HEADER}\n0,238,N/A,N/A,N/A,N/A,ENABLED,178319501.682\n"
+            "1,241,N/A,N/A,N/A,N/A,ENABLED,178400000.000\n")
+        (d / "gpu_metrics_energy_end.csv").write_text(
+            f"{t._ENERGY_SNAPSHOT_HEADER}\n0,240,N/A,N/A,N/A,N/A,ENABLED,178324501.682\n"
+            "1,239,N/A,N/A,N/A,N/A,ENABLED,N/A\n")
+        bench(d)
+        agg(d)
+    yield case("accumulator-real-amd", "verbatim AMDSMI 26.2.0 snapshot rows", snap_real, expected=1)
+
+    def snap_unparseable(d):
+        const(d, n=1)
+        t._write_energy_snapshot(d / "gpu_metrics_energy_start.csv", {"0": 1e6})
+        (d / "gpu_metrics_energy_end.csv").write_text("gpu,socket_power\n0,238\n")
+        bench(d)
+        agg(d)
+    yield case("accumulator-unparseable", "an end snapshot without the accumulator", snap_unparseable, expected=1)
+
+    def kolkata(d):
+        rows = ["timestamp, index, power.draw [W]"]
+        for o in range(-1, 12):
+            rows.append(f"{t._nvidia_ts(BASE + o + 0.25)}, 0, {300 + o} W")
+        (d / "gpu_metrics.csv").write_text("\n".join(rows) + "\n")
+        bench(d)
+        agg(d)
+    yield case("local-zone", "zone-less timestamps in the node's zone (Asia/Kolkata)", kolkata, expected=1, tz="Asia/Kolkata")
+
+    def h200(src, start, end, name="gpu_metrics.csv"):
+        def build(d):
+            shutil.copy(POWER_TD / "h200" / src, d / name)
+            (d / "bench.json").write_text(json.dumps({
+                "benchmark_start_time_unix": start, "benchmark_end_time_unix": end, "duration": end - start,
+                "completed": 64, "total_input_tokens": 65536, "total_output_tokens": 65536}))
+            agg(d, {"hw": "h200", "conc": 64})
+        return build
+    yield case("h200-nvsmi-window", "the H200 recording, 18 s window from idle to full load",
+               h200("nvsmi-upstream-fields.csv", H200_START, H200_END), expected=1)
+    yield case("h200-nvsmi-power-fields", "the H200 recording, power.draw among other power columns",
+               h200("nvsmi-power-fields.csv", H200_START, H200_END), expected=1)
+    yield case("h200-nvsmi-whole", "the H200 recording, its whole span",
+               h200("nvsmi-upstream-fields.csv", 1796404503.2, 1796404528.95), expected=1)
+    yield case("h200-gpumon-window", "upstream reading gpumon's CSV (trapezoid over power_w)",
+               h200("nvml-gpumon.csv", H200_START, H200_END), expected=1)
+    yield case("h200-gpumon-whole", "upstream reading gpumon's CSV over the whole span",
+               h200("nvml-gpumon.csv", 1796404503.2, 1796404528.95), expected=1)
+    yield case("env-csv-name", "a telemetry file named by GPU_METRICS_CSV",
+               lambda d: (t._write_constant_window_samples(d / "power.csv", start=BASE, end=BASE + 10,
+                                                           watts_per_gpu=450.0, num_gpus=2), bench(d), agg(d)),
+               expected=2, csv_name="power.csv", validation="")
+
+
+def run_case(fn, case_dir, args, prefix):
+    """Runs fn in a copy of case_dir and returns what it did."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = pathlib.Path(tmp) / "case"
+        shutil.copytree(case_dir, work, ignore=shutil.ignore_patterns("upstream.json", "case.json"))
+        before = {p.name: p.read_bytes() for p in work.iterdir()}
+        cwd = os.getcwd()
+        os.chdir(work)
+        out, err = io.StringIO(), io.StringIO()
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                try:
+                    code = fn(args)
+                except Exception as exc:  # upstream crashed: record it
+                    code = f"exception {type(exc).__name__}: {exc}"
+        finally:
+            os.chdir(cwd)
+        files = {}
+        for p in sorted(work.rglob("*")):
+            if p.is_file():
+                rel = str(p.relative_to(work))
+                data = p.read_bytes()
+                if before.get(rel) != data:
+                    files[rel] = data.decode("utf-8", "replace")
+        return {"exit": code, "stdout": out.getvalue(), "stderr": err.getvalue(), "files": files}
+
+
+def import_upstream_tests(name):
+    """Imports one of upstream's test modules for its fixture writers. Only
+    its helpers are used; pytest, which they import for their test
+    functions, need not be installed (a stand-in takes its place)."""
+    if "pytest" not in sys.modules:
+        try:
+            import pytest  # noqa: F401
+        except ImportError:
+            stub = types.ModuleType("pytest")
+
+            class _Mark:
+                def __getattr__(self, _name):
+                    return lambda *a, **k: (lambda f: f)
+
+            stub.mark = _Mark()
+            stub.fixture = lambda *a, **k: (a[0] if a and callable(a[0]) else (lambda f: f))
+            sys.modules["pytest"] = stub
+    return importlib.import_module(name)
+
+
+def gen_single(upstream):
+    sys.path.insert(0, str(upstream / "utils"))
+    import aggregate_power as ap
+    t = import_upstream_tests("test_aggregate_power")
+
+    root = POWER_TD / "upstream" / "single"
+    shutil.rmtree(root, ignore_errors=True)
+    for name, why, build, args in single_cases(t):
+        d = root / name
+        d.mkdir(parents=True)
+        set_tz(args["tz"])
+        build(d)
+        write_json(d / "case.json", dict(args, description=why))
+
+        def fn(a):
+            return ap.run(pathlib.Path(a["csv"]), pathlib.Path("bench.json"), pathlib.Path("agg.json"),
+                          expected_num_gpus=a["expected_num_gpus"],
+                          validation_result=pathlib.Path(a["validation_result"]) if a["validation_result"] else None,
+                          require_power=a["require_power"])
+        write_json(d / "upstream.json", run_case(fn, d, args, "aggregate_power"))
+    set_tz("UTC")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--upstream", type=pathlib.Path, required=True,
+                    help="a checkout of upstream InferenceX at 843c6254f")
+    args = ap.parse_args()
+    if sys.version_info < (3, 12):
+        sys.exit("run this with Python 3.12 or newer (upstream's CI version): its sum() of floats differs")
+    upstream = args.upstream.resolve()
+    set_tz("UTC")
+    gen_pycsv()
+    gen_pynum()
+    gen_timestamps(upstream)
+    convert_nvml()
+    gen_single(upstream)
+
+
+if __name__ == "__main__":
+    main()
