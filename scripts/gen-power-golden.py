@@ -435,7 +435,7 @@ def run_case(fn, case_dir, args, prefix):
     with tempfile.TemporaryDirectory() as tmp:
         work = pathlib.Path(tmp) / "case"
         shutil.copytree(case_dir, work, ignore=shutil.ignore_patterns("upstream.json", "case.json"))
-        before = {p.name: p.read_bytes() for p in work.iterdir()}
+        before = {str(p.relative_to(work)): p.read_bytes() for p in work.rglob("*") if p.is_file()}
         cwd = os.getcwd()
         os.chdir(work)
         out, err = io.StringIO(), io.StringIO()
@@ -500,6 +500,173 @@ def gen_single(upstream):
     set_tz("UTC")
 
 
+# --------------------------------------------------------------------------
+# Multi-node cases: aggregate_power_multinode.run on srt-slurm power
+# packages built by upstream's own test helper.
+
+def multinode_cases(t):
+    sha = t.PRODUCER_SHA
+
+    def case(name, why, build, prefill=2, decode=2, sha=sha, require=False):
+        return name, why, build, {"prefill_gpus": prefill, "decode_gpus": decode, "expected_producer_sha": sha,
+                                  "require_power": require}
+
+    def ramp(host, idx, ts):
+        if (host, idx) == ("node-d", 0):
+            return 300.0 + (ts - t.FIRST_TS)
+        return dict(((h, i), w) for h, i, _r, _g, w in t.DEVICES)[(host, idx)]
+
+    def manifest_edit(**changes):
+        def build(d):
+            pkg = t.build_package(d)
+            t._edit_manifest(pkg, **changes)
+        return build
+
+    def manifest_fn(fn):
+        def build(d):
+            pkg = t.build_package(d)
+            m = json.loads((pkg.power_dir / "manifest.json").read_text())
+            fn(m)
+            (pkg.power_dir / "manifest.json").write_text(json.dumps(m, indent=2))
+        return build
+
+    def samples(mutate):
+        def build(d):
+            pkg = t.build_package(d)
+            t._rewrite_samples(pkg, mutate)
+        return build
+
+    def set_het(value, role=None):
+        def fn(m):
+            for dev in m["expected_devices"]:
+                for a in dev["assignments"]:
+                    if role is None or a["worker_role"] == role:
+                        a["het_group"] = value
+        return fn
+
+    yield case("valid", "upstream's package: 84,000 J, 48,000 prefill and 36,000 decode", lambda d: t.build_package(d))
+    yield case("valid-strict", "the same with REQUIRE_POWER", lambda d: t.build_package(d), require=True)
+    yield case("ramp", "one decode GPU ramps 300 to 364 W", lambda d: t.build_package(d, power_fn=ramp))
+    yield case("verdict-false", "the producer stored publication_valid false",
+               lambda d: t.build_package(d, publication_valid=False))
+    yield case("sha-mismatch", "another producer commit", lambda d: t.build_package(d), sha="b" * 40)
+    yield case("sha-missing", "no producer pin", lambda d: t.build_package(d), sha=None)
+    yield case("power-dir-missing", "no LOGS/power", lambda d: shutil.rmtree(t.build_package(d).power_dir))
+    yield case("duplicate-row", "a sample row twice", samples(lambda body: body + [body[10]]))
+    yield case("uuid-reuse", "two devices share a UUID", samples(lambda body: [
+        row[:5] + [t._uuid("node-d", 0)] + row[6:] if row[3] == "node-d" and row[4] == "1" else row for row in body]))
+
+    def swap(body):
+        body = list(body)
+        body[0], body[4] = (body[0][:1] + body[4][1:2] + body[0][2:], body[4][:1] + body[0][1:2] + body[4][2:])
+        return body
+    yield case("non-monotonic", "timestamps out of order", samples(swap))
+    yield case("gap", "five scrapes of one GPU missing", samples(lambda body: [
+        row for row in body if not (row[3] == "node-p" and row[4] == "0" and 20 <= int(row[2]) <= 24)]))
+    yield case("not-bracketed", "a GPU's samples start after the window", samples(lambda body: [
+        row for row in body if not (row[3] == "node-d" and row[4] == "0" and float(row[1]) <= t.WINDOW_START)]))
+    yield case("overflow", "9e307 W overflows the integral", lambda d: t.build_package(d, power_fn=lambda h, i, ts: 9e307))
+
+    def escape(d):
+        pkg = t.build_package(d)
+        wp = pkg.windows_dir / f"{t.RESULT_STEM}.json"
+        w = json.loads(wp.read_text())
+        w["result_path"] = "../evil.json"
+        wp.write_text(json.dumps(w))
+    yield case("result-path-escape", "a window pointing outside LOGS", escape)
+
+    def copy_mismatch(d):
+        pkg = t.build_package(d)
+        pkg.bench_result.write_text(json.dumps(dict(t.BENCH_FIELDS, completed=9), indent=2))
+    yield case("copy-mismatch", "the workspace copy differs from the original", copy_mismatch)
+
+    def other_conc(d):
+        pkg = t.build_package(d)
+        tampered = dict(t.BENCH_FIELDS, max_concurrency=8)
+        pkg.original_result.write_text(json.dumps(tampered, indent=2))
+        pkg.bench_result.write_text(json.dumps(tampered, indent=2))
+    yield case("no-window-for-conc", "no completed window at the result's concurrency", other_conc)
+    yield case("role-counts", "PREFILL_GPUS says 4", lambda d: t.build_package(d), prefill=4)
+    yield case("both-zero", "PREFILL_GPUS and DECODE_GPUS are 0", lambda d: t.build_package(d), prefill=0, decode=0)
+    yield case("het-shared", "prefill and decode in one het group", manifest_fn(set_het(0)))
+    yield case("het-none", "a plain (non-het) Slurm job", manifest_fn(set_het(None)), require=True)
+    yield case("het-mixed", "decode without het group, prefill with", manifest_fn(set_het(None, "decode")))
+    yield case("wire-contract", "another producer name", manifest_edit(producer="someone-else.power"))
+    yield case("stored-evidence", "a wrong sample_row_count", manifest_edit(sample_row_count=1))
+    yield case("incomplete", "status incomplete", manifest_edit(status="incomplete", publication_valid=False))
+    yield case("lifecycle-reason", "a complete manifest with a fatal lifecycle reason",
+               manifest_edit(reason_codes=["exporter_exited", "collector_exception"]))
+    yield case("float-counts", "sample_row_count 256.0 equals 256 in Python",
+               manifest_fn(lambda m: m.update(sample_row_count=float(m["sample_row_count"]))))
+    yield case("hostname-int", "a hostname that is a number", manifest_fn(lambda m: m["expected_devices"][0].update(hostname=5)))
+    yield case("devices-not-list", "expected_devices is a dict", manifest_fn(lambda m: m.update(expected_devices={"a": 1})))
+    yield case("role-missing", "an assignment without worker_role",
+               manifest_fn(lambda m: m["expected_devices"][1]["assignments"][0].pop("worker_role")))
+    yield case("role-unknown", "an unknown worker_role",
+               manifest_fn(lambda m: m["expected_devices"][1]["assignments"][0].update(worker_role="router")))
+    yield case("device-not-dict", "an expected device that is a list", manifest_fn(lambda m: m["expected_devices"].append([1])))
+    yield case("windows-empty", "no expected window", manifest_fn(lambda m: m.update(expected_windows=[])))
+    yield case("manifest-missing", "no manifest.json", lambda d: (t.build_package(d).power_dir / "manifest.json").unlink())
+    yield case("manifest-not-object", "manifest.json is a list",
+               lambda d: (t.build_package(d).power_dir / "manifest.json").write_text("[1, 2]"))
+
+    def dup_window(d):
+        pkg = t.build_package(d)
+        src = pkg.windows_dir / f"{t.RESULT_STEM}.json"
+        (pkg.logs_root / "other.json").write_text(pkg.original_result.read_text())
+        w = json.loads(src.read_text())
+        w["result_path"] = "other.json"
+        (pkg.windows_dir / "other.json").write_text(json.dumps(w))
+    yield case("duplicate-window", "two window files for one benchmark", dup_window)
+
+    def extra_window(d):
+        pkg = t.build_package(d)
+        (pkg.logs_root / "extra.json").write_text(pkg.original_result.read_text())
+        w = json.loads((pkg.windows_dir / f"{t.RESULT_STEM}.json").read_text())
+        w.update(result_path="extra.json", concurrency=16)
+        (pkg.windows_dir / "extra.json").write_text(json.dumps(w))
+    yield case("unexpected-window", "a window nobody expected", extra_window)
+
+    def running_window(d):
+        pkg = t.build_package(d)
+        wp = pkg.windows_dir / f"{t.RESULT_STEM}.json"
+        w = json.loads(wp.read_text())
+        w["status"] = "running"
+        wp.write_text(json.dumps(w))
+    yield case("window-malformed", "a running window with an end time", running_window)
+    yield case("window-missing", "no window file",
+               lambda d: (t.build_package(d).windows_dir / f"{t.RESULT_STEM}.json").unlink())
+    yield case("samples-header", "a renamed samples.csv column",
+               lambda d: (lambda pkg: (pkg.power_dir / "samples.csv").write_text(
+                   (pkg.power_dir / "samples.csv").read_text().replace("power_w", "watts", 1)))(t.build_package(d)))
+    yield case("samples-bad-row", "a sample row with a negative power", samples(lambda body: body[:3] + [body[3][:6] + ["-1"]] + body[4:]))
+    yield case("agg-missing", "no aggregate to patch", lambda d: t.build_package(d).agg_result.unlink())
+    yield case("zero-completed", "the result counts no successful request",
+               lambda d: t.build_package(d, bench_extra={"completed": 0}))
+
+
+def gen_multinode(upstream):
+    sys.path.insert(0, str(upstream / "utils"))
+    import aggregate_power_multinode as apm
+    t = import_upstream_tests("test_aggregate_power_multinode")
+
+    root = POWER_TD / "upstream" / "multinode"
+    shutil.rmtree(root, ignore_errors=True)
+    for name, why, build, args in multinode_cases(t):
+        d = root / name
+        d.mkdir(parents=True)
+        build(d)
+        write_json(d / "case.json", dict(args, description=why))
+
+        def fn(a):
+            return apm.run(pathlib.Path("LOGS/power"), pathlib.Path("renamed_by_launcher.json"),
+                           pathlib.Path("agg_renamed_by_launcher.json"), prefill_gpus=a["prefill_gpus"],
+                           decode_gpus=a["decode_gpus"], expected_producer_sha=a["expected_producer_sha"],
+                           logs_root=pathlib.Path("LOGS"), validation_result=pathlib.Path("power_validation.json"),
+                           require_power=a["require_power"])
+        write_json(d / "upstream.json", run_case(fn, d, args, "aggregate_power_multinode"))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--upstream", type=pathlib.Path, required=True,
@@ -514,6 +681,7 @@ def main():
     gen_timestamps(upstream)
     convert_nvml()
     gen_single(upstream)
+    gen_multinode(upstream)
 
 
 if __name__ == "__main__":

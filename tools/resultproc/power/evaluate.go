@@ -124,9 +124,9 @@ func precision(key string) int {
 
 func hasSuffix(s, suf string) bool { return len(s) >= len(suf) && s[len(s)-len(suf):] == suf }
 
-// metricsObject is the sidecar's metrics: every finite one, rounded to six
+// MetricsObject is the sidecar's metrics: every finite one, rounded to six
 // decimals.
-func metricsObject(ms []Metric) *pyjson.Object {
+func MetricsObject(ms []Metric) *pyjson.Object {
 	o := &pyjson.Object{}
 	for _, m := range ms {
 		if !math.IsNaN(m.Value) && !math.IsInf(m.Value, 0) {
@@ -136,8 +136,8 @@ func metricsObject(ms []Metric) *pyjson.Object {
 	return o
 }
 
-// windowObject is the sidecar's benchmark_window.
-func windowObject(b *Benchmark) any {
+// WindowObject is the sidecar's benchmark_window.
+func WindowObject(b *Benchmark) any {
 	if b == nil {
 		return nil
 	}
@@ -184,7 +184,7 @@ func (ev *Evaluation) Sidecar(csvSource, benchSource string, acc *AccumulatorChe
 	o.Set("reasons", nonNil(ev.Reasons))
 	o.Set("telemetry_source", csvSource)
 	o.Set("benchmark_result", benchSource)
-	o.Set("benchmark_window", windowObject(ev.Benchmark))
+	o.Set("benchmark_window", WindowObject(ev.Benchmark))
 	o.Set("integration_method", in.Method)
 	if in.Expected == nil {
 		o.Set("expected_gpu_count", nil)
@@ -202,7 +202,7 @@ func (ev *Evaluation) Sidecar(csvSource, benchSource string, acc *AccumulatorChe
 	} else {
 		o.Set("accumulator_check", acc.object())
 	}
-	o.Set("metrics", metricsObject(ev.Metrics))
+	o.Set("metrics", MetricsObject(ev.Metrics))
 	if in.Gpumon {
 		o.Set("energy_counter_check", in.counterObject())
 		o.Set("gpu_uuids", perGPU(in.ObservedIDs, in.UUIDs, anyOf[[]string]))

@@ -400,3 +400,13 @@ func (a bigInt) Cmp(b bigInt) int {
 	}
 	return 0
 }
+
+// IntegrateSamples is upstream's _integrate_device on sorted (time, watts)
+// pairs whose times bracket [start, end].
+func IntegrateSamples(samples [][2]float64, start, end float64) float64 {
+	ps := make([]point, len(samples))
+	for i, s := range samples {
+		ps[i] = point{t: s[0], p: s[1]}
+	}
+	return integrateDevice(ps, start, end)
+}

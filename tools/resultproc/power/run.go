@@ -31,7 +31,7 @@ type IO struct {
 	Prefix   string // message prefix, upstream's "[aggregate_power]"
 }
 
-func (x IO) path(p string) string {
+func (x IO) Path(p string) string {
 	if filepath.IsAbs(p) || x.Dir == "" {
 		return p
 	}
@@ -65,7 +65,7 @@ func (x IO) WriteSidecar(path string, doc *pyjson.Object) error {
 	if err != nil {
 		return err
 	}
-	return x.Write(x.path(path), data)
+	return x.Write(x.Path(path), data)
 }
 
 // SingleArgs is upstream aggregate_power.py's command line.
@@ -82,16 +82,18 @@ func RunSingle(a SingleArgs, x IO) int {
 	if a.ValidationResult == "" {
 		a.ValidationResult = DefaultValidationPath(a.BenchResult)
 	}
-	raw, err := ReadJSON(x.path(a.BenchResult))
+	raw, err := ReadJSON(x.Path(a.BenchResult))
 	var ev *Evaluation
 	if err != nil {
 		ev = &Evaluation{Reasons: []string{"invalid_benchmark_result"}, Integration: emptyIntegration(a.Expected, []string{"invalid_benchmark_result"})}
 	} else {
-		ev = Evaluate(x.path(a.CSV), raw, a.Expected, a.Opt)
+		ev = Evaluate(x.Path(a.CSV), raw, a.Expected, a.Opt)
 	}
-	status := ExitOK
-	status = max(status, PatchFile(x, a.AggResult, ev, WholeMetricKeys))
-	acc := CrossCheckAccumulator(x.path(a.CSV), a.Opt.loc())
+	status, reason, _ := PatchFile(x, a.AggResult, ev.Valid, ev.Metrics, WholeMetricKeys)
+	if reason != "" {
+		ev.Invalidate(reason)
+	}
+	acc := CrossCheckAccumulator(x.Path(a.CSV), a.Opt.loc())
 	if err := x.WriteSidecar(a.ValidationResult, ev.Sidecar(a.CSV, a.BenchResult, acc)); err != nil {
 		fmt.Fprintf(x.Stderr, "%s Failed to write validation artifact %s: %v\n", x.Prefix, a.ValidationResult, err)
 		return ExitFailure
@@ -118,16 +120,16 @@ func SummaryLine(prefix string, ev *Evaluation, agg string) string {
 }
 
 // PatchFile patches the aggregate file in place (drop: the metric keys to
-// remove first). A missing or unusable aggregate invalidates the
-// measurement, as upstream records it, and is an input error; a failed
-// write is a runtime failure.
-func PatchFile(x IO, agg string, ev *Evaluation, drop []string) int {
-	p := x.path(agg)
-	st, err := os.Stat(p)
-	if err != nil || !st.Mode().IsRegular() {
-		ev.Invalidate("aggregate_result_missing")
+// remove first). When it cannot, reason is what upstream records
+// (aggregate_result_missing or aggregate_result_unwritable) and err says
+// why; a missing or unusable aggregate is an input error, a failed write a
+// runtime failure.
+func PatchFile(x IO, agg string, valid bool, metrics []Metric, drop []string) (status int, reason string, err error) {
+	p := x.Path(agg)
+	st, serr := os.Stat(p)
+	if serr != nil || !st.Mode().IsRegular() {
 		fmt.Fprintf(x.Stderr, "%s The aggregate %s does not exist: run resultproc first\n", x.Prefix, agg)
-		return ExitInvalid
+		return ExitInvalid, "aggregate_result_missing", fmt.Errorf("aggregate missing: %s", agg)
 	}
 	doc, err := ReadJSON(p)
 	obj, ok := doc.(*pyjson.Object)
@@ -135,24 +137,22 @@ func PatchFile(x IO, agg string, ev *Evaluation, drop []string) int {
 		err = errors.New("expected a JSON object")
 	}
 	if err == nil {
-		err = Patch(obj, ev.Valid, ev.Metrics, drop)
+		err = Patch(obj, valid, metrics, drop)
 	}
 	if err != nil {
-		ev.Invalidate("aggregate_result_unwritable")
 		fmt.Fprintf(x.Stderr, "%s Failed to patch %s: %v\n", x.Prefix, agg, err)
 		if errors.Is(err, ErrNonFinite) {
-			return ExitOK
+			return ExitOK, "aggregate_result_unwritable", err
 		}
-		return ExitInvalid
+		return ExitInvalid, "aggregate_result_unwritable", err
 	}
 	data, err := results.MarshalIndent(obj)
 	if err == nil {
 		err = x.Write(p, data)
 	}
 	if err != nil {
-		ev.Invalidate("aggregate_result_unwritable")
 		fmt.Fprintf(x.Stderr, "%s Failed to patch %s: %v\n", x.Prefix, agg, err)
-		return ExitFailure
+		return ExitFailure, "aggregate_result_unwritable", err
 	}
-	return ExitOK
+	return ExitOK, "", nil
 }
