@@ -667,6 +667,95 @@ def gen_multinode(upstream):
         write_json(d / "upstream.json", run_case(fn, d, args, "aggregate_power_multinode"))
 
 
+# --------------------------------------------------------------------------
+# Agentic cases: power_adapter.run_agentic_power on AIPerf artifacts built
+# by upstream's own test helpers.
+
+def agentic_cases(t):
+    def case(name, why, build, expected=2, require=False):
+        return name, why, build, {"expected_num_gpus": expected, "require_power": require}
+
+    def agg(d):
+        (d / "agg_agentx.json").write_text(json.dumps({"hw": "h200", "scenario_type": "agentic-coding",
+                                                        "power_valid": 1, "avg_power_w": 999}))
+
+    def shifted(d):
+        result_dir = t._write_artifacts(d)
+        (result_dir / "aiperf_artifacts" / "profile_export_aiperf.json").write_text(json.dumps(
+            {"start_time": "2023-11-14T22:13:41+00:00", "end_time": "2023-11-14T22:13:44+00:00"}))
+        t._write_power_csv(result_dir)
+        agg(d)
+    yield case("measured", "upstream's example: 3,000 J over 3 s", shifted, require=True)
+
+    def naive(offset):
+        def build(d):
+            result_dir = t._write_artifacts(d, aggregate={"start_time": "2023-11-14T14:13:41",
+                                                          "end_time": "2023-11-14T14:13:44"})
+            if offset is not None:
+                (result_dir / "agentic_power_timezone_offset.txt").write_text(offset)
+            t._write_power_csv(result_dir)
+            agg(d)
+        return build
+    yield case("naive-offset", "naive AIPerf times with the captured offset -0800", naive("-0800\n"))
+    yield case("naive-no-offset", "naive times, no captured offset", naive(None))
+    yield case("naive-bad-offset", "naive times, offset PST", naive("PST"))
+    yield case("naive-offset-colon", "offset written +05:30", naive("+05:30"))
+
+    def artifacts(aggregate=None, records=None, power=False):
+        def build(d):
+            result_dir = t._write_artifacts(d, aggregate=aggregate, records=records)
+            if power:
+                t._write_power_csv(result_dir)
+            agg(d)
+        return build
+    yield case("window-missing", "no start_time", artifacts({"end_time": "2023-11-14T22:13:24+00:00"}))
+    yield case("window-backwards", "end before start", artifacts(
+        {"start_time": "2023-11-14T22:13:24+00:00", "end_time": "2023-11-14T22:13:21+00:00"}))
+    yield case("tokens-missing", "a record without output tokens",
+               artifacts(records=[t._record(start_ns=1, end_ns=2, output_tokens=None)]), require=True)
+    yield case("warmup-only", "no profiling record", artifacts(records=[t._record(start_ns=1, end_ns=2, phase="warmup")]))
+    yield case("epoch-window", "a window in epoch seconds",
+               artifacts({"start_time": 1_700_000_021.5, "end_time": 1_700_000_024.0}, power=True))
+    yield case("no-telemetry", "a valid window and no gpu_metrics.csv", artifacts())
+
+    def nested(d):
+        result_dir = d / "results"
+        inner = result_dir / "aiperf_artifacts" / "run-1"
+        inner.mkdir(parents=True)
+        (inner / "profile_export_aiperf.json").write_text(json.dumps(
+            {"start_time": "2023-11-14T22:13:41+00:00", "end_time": "2023-11-14T22:13:44+00:00"}))
+        (inner / "profile_export.jsonl").write_text(
+            "".join(json.dumps(t._record(start_ns=1, end_ns=2, input_tokens=n, output_tokens=n // 2)) + "\n"
+                    for n in (100, 200, 300)))
+        t._write_power_csv(result_dir)
+        agg(d)
+    yield case("nested-artifacts", "artifacts one directory down", nested)
+    yield case("artifacts-missing", "no aiperf_artifacts",
+               lambda d: ((d / "results").mkdir(), agg(d)))
+    yield case("agg-missing", "no aggregate to patch", lambda d: t._write_artifacts(d))
+
+
+def gen_agentic(upstream):
+    sys.path.insert(0, str(upstream))
+    from utils.agentic.aggregation import power_adapter
+    t = import_upstream_tests("utils.agentic.aggregation.test_power_adapter")
+
+    root = POWER_TD / "upstream" / "agentic"
+    shutil.rmtree(root, ignore_errors=True)
+    for name, why, build, args in agentic_cases(t):
+        d = root / name
+        d.mkdir(parents=True)
+        build(d)
+        write_json(d / "case.json", dict(args, description=why))
+
+        def fn(a):
+            return power_adapter.run_agentic_power(result_dir=pathlib.Path("results"),
+                                                   agg_result=pathlib.Path("agg_agentx.json"),
+                                                   expected_num_gpus=a["expected_num_gpus"],
+                                                   require_power=a["require_power"])
+        write_json(d / "upstream.json", run_case(fn, d, args, "agentx_power"))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--upstream", type=pathlib.Path, required=True,
@@ -682,6 +771,7 @@ def main():
     convert_nvml()
     gen_single(upstream)
     gen_multinode(upstream)
+    gen_agentic(upstream)
 
 
 if __name__ == "__main__":

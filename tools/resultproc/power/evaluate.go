@@ -44,7 +44,7 @@ func Evaluate(csvPath string, raw any, expected *int64, opt Options) *Evaluation
 	b, breasons := LoadBenchmark(raw)
 	var in *Integration
 	if b == nil {
-		in = emptyIntegration(expected, append([]string(nil), breasons...))
+		in = EmptyIntegration(expected, append([]string(nil), breasons...))
 	} else {
 		in = Integrate(csvPath, b.StartUnix, b.EndUnix, expected, opt)
 	}

@@ -95,7 +95,8 @@ type Discontinuity struct {
 	FromJ, ToJ       float64
 }
 
-func emptyIntegration(expected *int64, reasons []string) *Integration {
+// EmptyIntegration is the integration of a run that could not be measured.
+func EmptyIntegration(expected *int64, reasons []string) *Integration {
 	return &Integration{Reasons: reasons, Expected: expected, Method: MethodTrapezoid,
 		SampleCount: map[string]int{}, MaxGap: map[string]float64{}, EnergyJ: map[string]float64{}, Issues: map[string][]string{}}
 }
@@ -119,30 +120,30 @@ func gpuLess(a, b string) bool {
 func Integrate(path string, start, end float64, expected *int64, opt Options) *Integration {
 	var reasons []string
 	if math.IsNaN(start) || math.IsInf(start, 0) || math.IsNaN(end) || math.IsInf(end, 0) || end <= start {
-		return emptyIntegration(expected, []string{"invalid_benchmark_window"})
+		return EmptyIntegration(expected, []string{"invalid_benchmark_window"})
 	}
 	if expected != nil && *expected <= 0 {
 		appendReason(&reasons, "invalid_expected_gpu_count")
 	}
 	gap := opt.gap()
 	if math.IsNaN(gap) || math.IsInf(gap, 0) || gap <= 0 {
-		return emptyIntegration(expected, []string{"invalid_max_sample_gap"})
+		return EmptyIntegration(expected, []string{"invalid_max_sample_gap"})
 	}
 	if r, ok := fileState(path); !ok {
 		appendReason(&reasons, r)
-		return emptyIntegration(expected, reasons)
+		return EmptyIntegration(expected, reasons)
 	}
 	s, rerr := readWindow(path, start-gap, end+gap, opt.loc(), &reasons)
 	if rerr != nil {
 		appendReason(&reasons, rerr.reason)
-		return emptyIntegration(expected, reasons)
+		return EmptyIntegration(expected, reasons)
 	}
 	if s == nil { // a required column is missing
-		return emptyIntegration(expected, reasons)
+		return EmptyIntegration(expected, reasons)
 	}
 	if len(s.devices) == 0 {
 		appendReason(&reasons, "no_usable_power_samples")
-		in := emptyIntegration(expected, reasons)
+		in := EmptyIntegration(expected, reasons)
 		in.Gpumon, in.Truncated = s.gpumon, s.truncated
 		return in
 	}
@@ -152,7 +153,7 @@ func Integrate(path string, start, end float64, expected *int64, opt Options) *I
 	if expected != nil && *expected > 0 && int64(len(ids)) != *expected {
 		appendReason(&reasons, "expected_gpu_count_mismatch")
 	}
-	in := emptyIntegration(expected, nil)
+	in := EmptyIntegration(expected, nil)
 	in.ObservedIDs, in.Gpumon, in.Truncated = ids, s.gpumon, s.truncated
 	if s.gpumon {
 		in.UUIDs = map[string][]string{}

@@ -85,7 +85,7 @@ func RunSingle(a SingleArgs, x IO) int {
 	raw, err := ReadJSON(x.Path(a.BenchResult))
 	var ev *Evaluation
 	if err != nil {
-		ev = &Evaluation{Reasons: []string{"invalid_benchmark_result"}, Integration: emptyIntegration(a.Expected, []string{"invalid_benchmark_result"})}
+		ev = &Evaluation{Reasons: []string{"invalid_benchmark_result"}, Integration: EmptyIntegration(a.Expected, []string{"invalid_benchmark_result"})}
 	} else {
 		ev = Evaluate(x.Path(a.CSV), raw, a.Expected, a.Opt)
 	}

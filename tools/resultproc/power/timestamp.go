@@ -161,15 +161,52 @@ func digits(s string) (int, bool) {
 	return n, err == nil
 }
 
-// parseISO is datetime.fromisoformat(value).timestamp() for calendar dates
-// (YYYY-MM-DD, YYYYMMDD), any one separator character, times
-// HH[:MM[:SS[.f]]] or HHMM[SS] and zones Z, ±HH[:MM[:SS[.f]]]. ISO week
-// dates (YYYY-Www-D), which no telemetry tool writes, are not read.
+// parseISO is datetime.fromisoformat(value).timestamp(), zone-less times
+// read in loc.
 func parseISO(s string, loc *time.Location) (float64, bool) {
-	if len(s) < 7 {
+	t, ok := ParseISOTime(s)
+	if !ok {
 		return 0, false
 	}
-	var c civil
+	if t.Offset == nil {
+		return t.c.localTimestamp(loc), true
+	}
+	return t.awareUnix(*t.Offset), true
+}
+
+// ISOTime is what datetime.fromisoformat makes of a string: a civil time
+// and, when the string has one, its zone's offset.
+type ISOTime struct {
+	c      civil
+	Offset *int64 // microseconds east of UTC; nil for a naive time
+}
+
+// awareUnix is .timestamp() of the time at a fixed offset: exact
+// microseconds divided once, as Python divides a timedelta.
+func (t ISOTime) awareUnix(offsetUS int64) float64 {
+	us := t.c.utcSeconds()*1_000_000 + int64(t.c.us) - offsetUS
+	return float64(us) / 1e6
+}
+
+// UnixAt is the timestamp of the time in its own zone, or at offsetUS when
+// it has none (datetime.replace(tzinfo=...) then .timestamp()).
+func (t ISOTime) UnixAt(offsetUS int64) float64 {
+	if t.Offset != nil {
+		return t.awareUnix(*t.Offset)
+	}
+	return t.awareUnix(offsetUS)
+}
+
+// ParseISOTime is datetime.fromisoformat for calendar dates (YYYY-MM-DD,
+// YYYYMMDD), any one separator character, times HH[:MM[:SS[.f]]] or
+// HHMM[SS] and zones Z, ±HH[:MM[:SS[.f]]]. ISO week dates (YYYY-Www-D),
+// which no tool here writes, are not read.
+func ParseISOTime(s string) (ISOTime, bool) {
+	var t ISOTime
+	if len(s) < 7 {
+		return t, false
+	}
+	c := &t.c
 	var dateLen int
 	switch {
 	case len(s) >= 10 && s[4] == '-' && s[5] != 'W':
@@ -177,7 +214,7 @@ func parseISO(s string, loc *time.Location) (float64, bool) {
 		mo, ok2 := digits(s[5:7])
 		d, ok3 := digits(s[8:10])
 		if !ok1 || !ok2 || !ok3 || s[7] != '-' {
-			return 0, false
+			return t, false
 		}
 		c.year, c.month, c.day, dateLen = y, mo, d, 10
 	case len(s) >= 8 && s[4] != '-' && s[4] != 'W':
@@ -185,32 +222,24 @@ func parseISO(s string, loc *time.Location) (float64, bool) {
 		mo, ok2 := digits(s[4:6])
 		d, ok3 := digits(s[6:8])
 		if !ok1 || !ok2 || !ok3 {
-			return 0, false
+			return t, false
 		}
 		c.year, c.month, c.day, dateLen = y, mo, d, 8
 	default:
-		return 0, false
+		return t, false
 	}
 	// The separator is any single character; an empty time is midnight.
-	var tz *int64 // offset in microseconds, nil when naive
 	if len(s) > dateLen+1 {
 		var ok bool
-		tz, ok = parseISOTime(s[dateLen+1:], &c)
+		t.Offset, ok = parseISOTime(s[dateLen+1:], c)
 		if !ok {
-			return 0, false
+			return t, false
 		}
 	}
-	if !c.valid() {
-		return 0, false
-	}
-	if tz == nil {
-		return c.localTimestamp(loc), true
-	}
-	us := c.utcSeconds()*1_000_000 + int64(c.us) - *tz
-	return float64(us) / 1e6, true
+	return t, c.valid()
 }
 
-// parseISOTime reads HH[:MM[:SS[{.,}f+]]] and an optional zone into c; the
+// parseISOTime reads HH[:MM[:SS[.f]]] and an optional zone into c; the
 // zone's offset comes back in microseconds (nil: no zone).
 func parseISOTime(t string, c *civil) (*int64, bool) {
 	if len(t) < 2 {
