@@ -756,6 +756,85 @@ def gen_agentic(upstream):
         write_json(d / "upstream.json", run_case(fn, d, args, "agentx_power"))
 
 
+# --------------------------------------------------------------------------
+# resultproc's whole flow: upstream main's process_result.py (which runs
+# the power scripts itself) on job directories, for the power fields of
+# the processed result and the sidecar.
+
+ENERGY_TD = RP / "testdata" / "energy"
+RAW_TEMPLATE = RP / "testdata" / "cases" / "single-node" / "dsr1_1k1k_fp8_sglang_tp8_ep1_dpa_false_conc64_specdecode_none_h200-nv_0.json"
+
+SINGLE_ENV = {"RUNNER_TYPE": "h200", "FRAMEWORK": "sglang", "PRECISION": "fp8", "SPEC_DECODING": "none", "ISL": "1024",
+              "OSL": "1024", "DISAGG": "false", "MODEL_PREFIX": "dsr1", "IMAGE": "lmsysorg/sglang:v0.5.6-cu129",
+              "TP": "1", "EP_SIZE": "1", "DP_ATTENTION": "false", "RESULT_FILENAME": "r"}
+MULTI_ENV = {"RUNNER_TYPE": "gb200", "FRAMEWORK": "dynamo-sglang", "PRECISION": "fp8", "SPEC_DECODING": "none",
+             "ISL": "8192", "OSL": "1024", "DISAGG": "true", "MODEL_PREFIX": "qwen3.5", "IMAGE": "lmsysorg/sglang:v0.5.9",
+             "IS_MULTINODE": "true", "PREFILL_GPUS": "2", "DECODE_GPUS": "2", "PREFILL_NUM_WORKERS": "1", "PREFILL_TP": "2",
+             "PREFILL_EP": "1", "PREFILL_DP_ATTN": "false", "DECODE_NUM_WORKERS": "1", "DECODE_TP": "2", "DECODE_EP": "1",
+             "DECODE_DP_ATTN": "false"}
+
+
+def raw_result(start, end, **extra):
+    r = json.loads(RAW_TEMPLATE.read_text())
+    r.update(benchmark_start_time_unix=start, benchmark_end_time_unix=end, duration=end - start)
+    r.update(extra)
+    return r
+
+
+def energy_cases(tm):
+    def single(name, why, files, env=None, window=(H200_START, H200_END), tz="UTC"):
+        def build(d):
+            (d / "r.json").write_text(json.dumps(raw_result(*window)))
+            for dst, src in files.items():
+                if isinstance(src, str):
+                    shutil.copy(POWER_TD / "h200" / src, d / dst)
+                else:
+                    src(d / dst)
+        return name, why, build, dict(SINGLE_ENV, **(env or {})), tz
+
+    yield single("single-nvsmi", "nvidia-smi's CSV of the H200 recording: 7,977.965 J", {"gpu_metrics.csv": "nvsmi-upstream-fields.csv"})
+    yield single("single-gpumon", "gpumon's CSV of the same recording: the counter's 8,278 J", {"gpu_metrics.csv": "nvml-gpumon.csv"})
+    yield single("single-no-telemetry", "a today's job without telemetry", {})
+    yield single("single-require-power", "no telemetry and REQUIRE_POWER=1", {}, env={"REQUIRE_POWER": "1"})
+    yield single("single-env-csv", "the telemetry named by GPU_METRICS_CSV",
+                 {"power.csv": "nvsmi-power-fields.csv"}, env={"GPU_METRICS_CSV": "power.csv"})
+    yield single("single-pp", "TP 2 × PP 2: 4 GPUs expected, 1 seen", {"gpu_metrics.csv": "nvsmi-upstream-fields.csv"},
+                 env={"TP": "2", "PP_SIZE": "2"})
+
+    bench_extra = {k: v for k, v in json.loads(RAW_TEMPLATE.read_text()).items()
+                   if k not in ("duration", "completed", "total_input_tokens", "total_output_tokens", "max_concurrency")}
+
+    def dcgm(d):
+        tm.build_package(d, bench_extra=bench_extra)
+        (d / "agg_renamed_by_launcher.json").unlink()
+    yield ("multinode-dcgm", "srt-slurm's DCGM package (upstream's test package)", dcgm,
+           dict(MULTI_ENV, RESULT_FILENAME="renamed_by_launcher", POWER_PRODUCER_SHA=tm.PRODUCER_SHA), "UTC")
+
+    def no_package(d):
+        (d / "r.json").write_text(json.dumps(raw_result(1000.0, 1060.0, max_concurrency=4)))
+    yield ("multinode-nothing", "a multi-node job without telemetry", no_package, dict(MULTI_ENV, RESULT_FILENAME="r"), "UTC")
+
+
+def gen_energy(upstream):
+    tm = import_upstream_tests("test_aggregate_power_multinode")
+    shutil.rmtree(ENERGY_TD, ignore_errors=True)
+    py = sys.executable
+    for name, why, build, env, tz in energy_cases(tm):
+        d = ENERGY_TD / name
+        d.mkdir(parents=True)
+        build(d)
+        (d / "env").write_text(f"# {why}\n" + "".join(f"{k}={v}\n" for k, v in env.items()))
+
+        def fn(_a, env=env):
+            import subprocess
+            proc = subprocess.run([py, str(upstream / "utils" / "process_result.py")], capture_output=True, text=True,
+                                  env={"PATH": os.environ["PATH"], "TZ": tz, "PYTHONPATH": str(upstream / "utils"), **env})
+            sys.stdout.write(proc.stdout)
+            sys.stderr.write(proc.stderr)
+            return proc.returncode
+        write_json(d / "upstream.json", run_case(fn, d, {}, "process_result"))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--upstream", type=pathlib.Path, required=True,
@@ -772,6 +851,7 @@ def main():
     gen_single(upstream)
     gen_multinode(upstream)
     gen_agentic(upstream)
+    gen_energy(upstream)
 
 
 if __name__ == "__main__":

@@ -342,6 +342,9 @@ type Args struct {
 	Expected             *int64
 	RequirePower         bool
 	Opt                  power.Options
+	// ValidateWindow checks the window document against its schema
+	// before it is written (nil: not checked).
+	ValidateWindow func(doc any) error
 }
 
 // Run is upstream's run_agentic_power: build the window, write it, and
@@ -353,7 +356,17 @@ func Run(a Args, x power.IO) int {
 	if w == nil {
 		return failure(a, x, reasons)
 	}
-	data, err := results.MarshalIndent(w.Document())
+	doc := w.Document()
+	var err error
+	if a.ValidateWindow != nil {
+		if err = a.ValidateWindow(results.Generic(doc)); err != nil {
+			err = fmt.Errorf("the window does not match its schema (a bug): %w", err)
+		}
+	}
+	var data []byte
+	if err == nil {
+		data, err = results.MarshalIndent(doc)
+	}
 	if err == nil {
 		err = x.Write(x.Path(windowPath), data)
 	}

@@ -301,9 +301,4 @@ func (r *Result) Sidecar(dir, benchResult string) *pyjson.Object {
 	return o
 }
 
-func nonNil(xs []string) []string {
-	if xs == nil {
-		return []string{}
-	}
-	return xs
-}
+func nonNil(xs []string) []any { return power.Strings(xs) }

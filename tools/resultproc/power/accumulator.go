@@ -95,7 +95,7 @@ func CrossCheckAccumulator(csvPath string, loc *time.Location) *AccumulatorCheck
 	sortIDs(matched)
 	sortIDs(unmatched)
 	c.deltaOrder = matched
-	c.UnmatchedGPUs = nonNil(unmatched)
+	c.UnmatchedGPUs = unmatched
 	c.NegativeDeltaGPUs = []string{}
 	var deltas []float64
 	for _, id := range matched {
@@ -118,7 +118,7 @@ func CrossCheckAccumulator(csvPath string, loc *time.Location) *AccumulatorCheck
 		}
 	}
 	sortIDs(ids)
-	c.IntegratedGPUIDs = nonNil(ids)
+	c.IntegratedGPUIDs = ids
 	var traps []float64
 	var bounds []float64
 	for _, id := range ids {
@@ -143,11 +143,13 @@ func CrossCheckAccumulator(csvPath string, loc *time.Location) *AccumulatorCheck
 	return c
 }
 
-func nonNil(xs []string) []string {
-	if xs == nil {
-		return []string{}
+// Strings is a list of strings as a JSON document holds it ([] for none).
+func Strings(xs []string) []any {
+	out := make([]any, len(xs))
+	for i, x := range xs {
+		out[i] = x
 	}
-	return xs
+	return out
 }
 
 func sortIDs(ids []string) {

@@ -181,7 +181,7 @@ func (ev *Evaluation) Sidecar(csvSource, benchSource string, acc *AccumulatorChe
 	o := &pyjson.Object{}
 	o.Set("schema_version", int64(1))
 	o.Set("power_valid", ev.Valid)
-	o.Set("reasons", nonNil(ev.Reasons))
+	o.Set("reasons", Strings(ev.Reasons))
 	o.Set("telemetry_source", csvSource)
 	o.Set("benchmark_result", benchSource)
 	o.Set("benchmark_window", WindowObject(ev.Benchmark))
@@ -192,11 +192,11 @@ func (ev *Evaluation) Sidecar(csvSource, benchSource string, acc *AccumulatorChe
 		o.Set("expected_gpu_count", *in.Expected)
 	}
 	o.Set("observed_gpu_count", int64(len(in.ObservedIDs)))
-	o.Set("observed_gpu_ids", nonNil(in.ObservedIDs))
+	o.Set("observed_gpu_ids", Strings(in.ObservedIDs))
 	o.Set("per_gpu_sample_counts", perGPU(in.ObservedIDs, in.SampleCount, func(n int) any { return int64(n) }))
 	o.Set("per_gpu_max_sample_gap_s", perGPU(in.ObservedIDs, in.MaxGap, anyOf[float64]))
 	o.Set("per_gpu_energy_j", perGPU(in.ObservedIDs, in.EnergyJ, finiteOrNil))
-	o.Set("device_issues", perGPU(in.ObservedIDs, in.Issues, anyOf[[]string]))
+	o.Set("device_issues", perGPU(in.ObservedIDs, in.Issues, func(x []string) any { return Strings(x) }))
 	if acc == nil {
 		o.Set("accumulator_check", nil)
 	} else {
@@ -205,7 +205,7 @@ func (ev *Evaluation) Sidecar(csvSource, benchSource string, acc *AccumulatorChe
 	o.Set("metrics", MetricsObject(ev.Metrics))
 	if in.Gpumon {
 		o.Set("energy_counter_check", in.counterObject())
-		o.Set("gpu_uuids", perGPU(in.ObservedIDs, in.UUIDs, anyOf[[]string]))
+		o.Set("gpu_uuids", perGPU(in.ObservedIDs, in.UUIDs, func(x []string) any { return Strings(x) }))
 		o.Set("telemetry_last_row_truncated", in.Truncated)
 	}
 	return o
@@ -234,9 +234,9 @@ func (c *AccumulatorCheck) object() *pyjson.Object {
 	o.Set("within_tolerance", c.WithinTolerance)
 	o.Set("tolerance", AccumulatorTolerance)
 	o.Set("per_gpu_delta_j", perGPU(c.deltaOrder, c.PerGPUDeltaJ, anyOf[float64]))
-	o.Set("integrated_gpu_ids", c.IntegratedGPUIDs)
-	o.Set("unmatched_gpus", c.UnmatchedGPUs)
-	o.Set("negative_delta_gpus", c.NegativeDeltaGPUs)
+	o.Set("integrated_gpu_ids", Strings(c.IntegratedGPUIDs))
+	o.Set("unmatched_gpus", Strings(c.UnmatchedGPUs))
+	o.Set("negative_delta_gpus", Strings(c.NegativeDeltaGPUs))
 	o.Set("stream_span_s", c.StreamSpanS)
 	return o
 }

@@ -284,6 +284,16 @@ type Result struct {
 // <RESULT_FILENAME>.json there and writes agg_<RESULT_FILENAME>.json
 // there, atomically. Nothing is written when anything is wrong.
 func Run(v *schemas.Validator, dir string, lookup Lookup, write func(path string, data []byte) error) (*Result, error) {
+	return RunWith(v, dir, lookup, write, nil)
+}
+
+// Step adds to a processed result before it is written (the power step):
+// raw is the decoded raw result.
+type Step func(j *Job, raw any, out *pyjson.Object) error
+
+// RunWith is Run with a step that completes the processed result (nil for
+// none); an error from it stops the run, nothing written.
+func RunWith(v *schemas.Validator, dir string, lookup Lookup, write func(path string, data []byte) error, step Step) (*Result, error) {
 	j, err := ReadJob(lookup)
 	if err != nil {
 		return nil, err
@@ -300,6 +310,18 @@ func Run(v *schemas.Validator, dir string, lookup Lookup, write func(path string
 	out, err := Process(v, j, j.RawPath(), raw)
 	if err != nil {
 		return nil, err
+	}
+	if step != nil {
+		doc, err := results.DecodeOrdered(raw)
+		if err != nil {
+			return nil, err
+		}
+		if err := step(j, doc, out); err != nil {
+			return nil, err
+		}
+		if err := v.Validate(schemas.ProcessedResult, results.Generic(out)); err != nil {
+			return nil, fmt.Errorf("the processed result with its power fields would not match its schema (a bug):\n%w", schemaDiag(j.RawPath(), err))
+		}
 	}
 	data, err := results.MarshalIndent(out)
 	if err != nil {
