@@ -149,6 +149,8 @@ start_gpu_monitor() {
         return 0
     fi
     local log="${output%.csv}.gpumon.log"
+    # What an earlier job left here would pass for this one's.
+    rm -f "$output" "$log" "${output%.csv}_energy_start.csv" "${output%.csv}_energy_end.csv"
     "$gpumon" --output "$output" --interval "$interval" --watch-pid "$$" 2>"$log" &
     GPU_MONITOR_PID=$!
     # gpumon either writes its header or gives up (no driver, no amd-smi)
