@@ -96,8 +96,9 @@ func Markdown(rs []*results.Processed) string {
 			row = append(row, r.Int("tp"), r.Int("ep"), r.Str("dp_attention"))
 			rows[i] = append(row, metricCells(r)...)
 		}
+		headers, rows := withEnergyCells(SingleNodeHeaders, rows, single, rs)
 		b.WriteString("## Single-Node Results\n\n" + Disclaimer + "\n\n")
-		b.WriteString(mdtable.Table{Headers: SingleNodeHeaders, Rows: rows, FloatFormat: ".4f"}.String())
+		b.WriteString(mdtable.Table{Headers: headers, Rows: rows, FloatFormat: ".4f"}.String())
 		b.WriteString("\n\n\n")
 	}
 	if len(multi) > 0 {
@@ -109,8 +110,9 @@ func Markdown(rs []*results.Processed) string {
 				r.Int("decode_num_workers"), r.Int("num_decode_gpu"))
 			rows[i] = append(row, metricCells(r)...)
 		}
+		headers, rows := withEnergyCells(MultiNodeHeaders, rows, multi, rs)
 		b.WriteString("## Multi-Node Results\n\n" + Disclaimer + "\n\n")
-		b.WriteString(mdtable.Table{Headers: MultiNodeHeaders, Rows: rows, FloatFormat: ".4f"}.String())
+		b.WriteString(mdtable.Table{Headers: headers, Rows: rows, FloatFormat: ".4f"}.String())
 		b.WriteString("\n")
 	}
 	return b.String()
