@@ -48,7 +48,10 @@ func energySweep(t *testing.T) string {
 	return dir
 }
 
-func round6(x float64) float64 { v, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'f', 6, 64), 64); return v }
+func round6(x float64) float64 {
+	v, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'f', 6, 64), 64)
+	return v
+}
 
 func writeResult(t *testing.T, dir, name, fields string) {
 	t.Helper()
