@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -130,3 +131,22 @@ func TestRunReportsBackendAndWriteErrors(t *testing.T) {
 type errWriter struct{}
 
 func (errWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+// BenchmarkWriteBatch is one sample of 8 GPUs written: what gpumon does
+// every interval.
+func BenchmarkWriteBatch(b *testing.B) {
+	w, err := NewWriter(io.Discard)
+	if err != nil {
+		b.Fatal(err)
+	}
+	batch := make([]gpumetrics.Sample, 8)
+	for i := range batch {
+		batch[i] = gpumetrics.Sample{UnixMilli: 1796404503108, Index: i, UUID: "GPU-5d1e1a36-4b0e-3d5a-8f6e-0123456789ab", PowerW: 699.123, EnergyJ: 2377699.123, HasEnergy: true}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := w.Write(batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

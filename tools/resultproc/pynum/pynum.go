@@ -151,6 +151,18 @@ func SumNaive(xs []float64) float64 {
 // Infinities or NaN among the values give what Python gives (NaN or the
 // infinity).
 func Mean(xs []float64) float64 {
+	switch {
+	case len(xs) == 1 && !math.IsNaN(xs[0]):
+		// Python's exact mean of one value is the value (a -0.0 becomes
+		// 0.0, which + 0 does too).
+		return xs[0] + 0
+	case len(xs) == 2:
+		// Halving is exact away from the ends of the range, so the sum
+		// rounded once is the exact mean rounded once.
+		if m := (xs[0] + xs[1]) / 2; !math.IsInf(m, 0) && !math.IsNaN(m) && math.Abs(m) > 0x1p-1000 {
+			return m
+		}
+	}
 	var sum big.Rat
 	for _, x := range xs {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
