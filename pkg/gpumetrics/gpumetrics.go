@@ -130,7 +130,7 @@ func Parse(data []byte) (*File, error) {
 	if head != Header {
 		return nil, fmt.Errorf("line 1: %w: the header is %.80q, expected %q", ErrNotGpumon, head, Header)
 	}
-	f := &File{}
+	f := &File{Rows: make([]Row, 0, len(lines)-1)}
 	for i, raw := range lines[1:] {
 		line := i + 2
 		if i == len(lines)-2 && !endsWithNewline {

@@ -62,3 +62,22 @@ func FuzzManifest(f *testing.F) {
 		_ = a.Sidecar("LOGS/power", "renamed_by_launcher.json", nil)
 	})
 }
+
+// TestWindowConcurrencyMustBeAnInteger: Python takes a JSON boolean for
+// an int (True == 1); a window file with one is malformed here.
+func TestWindowConcurrencyMustBeAnInteger(t *testing.T) {
+	dir := t.TempDir()
+	for name, conc := range map[string]string{"r.json": "4", "b.json": "true"} {
+		body := `{"schema_version": 1, "clock_source": "head_node_unix_clock", "benchmark_type": "sa-bench", "concurrency": ` + conc +
+			`, "status": "completed", "benchmark_start_time_unix": 1.0, "benchmark_end_time_unix": 2.0, "duration": 1.0, "reason": null, "result_path": "` + name + `"}`
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if w, reasons := parseWindow(filepath.Join(dir, "r.json"), "windows/r.json", dir); w == nil || w.Concurrency != 4 {
+		t.Errorf("an integer concurrency: %v %v", w, reasons)
+	}
+	if w, reasons := parseWindow(filepath.Join(dir, "b.json"), "windows/b.json", dir); w != nil || reasons[0] != "measurement_window_malformed" {
+		t.Errorf("a boolean concurrency: %v %v", w, reasons)
+	}
+}

@@ -2,6 +2,7 @@ package power
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"math"
 	"os"
@@ -234,5 +235,35 @@ func TestCounterBoundaryInterpolation(t *testing.T) {
 	}
 	if got := in.Counter.TotalIntegratedJ; math.Abs(got-1.75) > 1e-12 {
 		t.Errorf("integrated power %v, want 1.75 J", got)
+	}
+}
+
+// TestOverflowIsNullInTheSidecar: absurd but finite powers overflow the
+// integral; upstream then writes a bare Infinity into the single-node
+// sidecar, which strict JSON readers refuse. We write null, and the
+// aggregate gets no metrics (aggregate_result_unwritable, as upstream).
+func TestOverflowIsNullInTheSidecar(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("timestamp,index,power.draw [W]\n")
+	for s := 0; s <= 12; s++ {
+		fmt.Fprintf(&b, "%d,0,9e307\n", 1000+s)
+	}
+	b.WriteString("")
+	csv := strings.ReplaceAll(b.String(), "9e307", "8"+strings.Repeat("9", 307))
+	if err := os.WriteFile(filepath.Join(dir, "gpu_metrics.csv"), []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_ = os.WriteFile(filepath.Join(dir, "bench.json"), []byte(`{"benchmark_start_time_unix": 1001, "benchmark_end_time_unix": 1011, "duration": 10, "completed": 1, "total_input_tokens": 1, "total_output_tokens": 1}`), 0o644)
+	_ = os.WriteFile(filepath.Join(dir, "agg.json"), []byte(`{"hw": "x"}`), 0o644)
+	var stdout, stderr bytes.Buffer
+	one := int64(1)
+	code := RunSingle(SingleArgs{CSV: "gpu_metrics.csv", BenchResult: "bench.json", AggResult: "agg.json", ValidationResult: "v.json",
+		Expected: &one, Opt: Options{Location: time.UTC}}, testIO(dir, &stdout, &stderr))
+	side, _ := os.ReadFile(filepath.Join(dir, "v.json"))
+	agg, _ := os.ReadFile(filepath.Join(dir, "agg.json"))
+	if code != 0 || !strings.Contains(string(side), `"0": null`) || strings.Contains(string(side), "Infinity") ||
+		!strings.Contains(string(side), "aggregate_result_unwritable") || strings.Contains(string(agg), "power") {
+		t.Errorf("exit %d\nsidecar %s\nagg %s\n%s", code, side, agg, stderr.String())
 	}
 }

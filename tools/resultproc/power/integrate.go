@@ -253,7 +253,8 @@ func interpolatePower(ps []point, t float64) float64 {
 // integrateDevice is upstream's _integrate_device: the trapezoid rule over
 // the samples inside (start, end) and the power interpolated at both ends.
 func integrateDevice(ps []point, start, end float64) float64 {
-	clipped := []point{{t: start, p: interpolatePower(ps, start)}}
+	clipped := make([]point, 1, len(ps)+2)
+	clipped[0] = point{t: start, p: interpolatePower(ps, start)}
 	for _, p := range ps {
 		if start < p.t && p.t < end {
 			clipped = append(clipped, p)
