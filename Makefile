@@ -13,6 +13,10 @@ TOOLS     = $(patsubst tools/%/main.go,%,$(wildcard tools/*/main.go))
 TOOLBIN  := $(CURDIR)/.tools
 FUZZTIME ?= 10s
 BENCHTIME ?= 1s
+# gpumon's NVML backend is cgo (go-nvml): NVML's header marks functions
+# gpumon never calls as deprecated, which would warn on every fresh build.
+CGO_CFLAGS ?= -O2 -g -Wno-deprecated-declarations
+export CGO_CFLAGS
 
 # Pinned developer tools, installed into .tools/ on first use.
 STATICCHECK := $(TOOLBIN)/staticcheck

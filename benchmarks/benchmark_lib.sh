@@ -13,6 +13,7 @@
 #   WORKSPACE_DIR  the repository checkout (default /workspace, where launchers
 #                  mount $GITHUB_WORKSPACE); results and server.log go here
 #   LOADGEN_BIN    the load generator (default $WORKSPACE_DIR/bin/loadgen)
+#   GPUMON_BIN     the GPU telemetry recorder (default $WORKSPACE_DIR/bin/gpumon)
 
 BENCHMARK_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 WORKSPACE_DIR=${WORKSPACE_DIR:-/workspace}
@@ -103,6 +104,104 @@ wait_for_server_ready() {
     kill "$tail_pid" 2>/dev/null || true
     wait "$tail_pid" 2>/dev/null || true
     echo "server on port $port is healthy"
+    $restore
+}
+
+# ---------------------------------------------------------------------------
+# GPU telemetry (gpumon): power and energy counters for the energy fields
+# ---------------------------------------------------------------------------
+
+# Where gpumon writes (resultproc looks there: GPU_METRICS_CSV, else
+# gpu_metrics.csv in the workspace) and how often it samples, seconds.
+GPU_METRICS_CSV=${GPU_METRICS_CSV:-$WORKSPACE_DIR/gpu_metrics.csv}
+GPU_MONITOR_INTERVAL=${GPU_MONITOR_INTERVAL:-0.1}
+GPU_MONITOR_PID=""
+export GPU_METRICS_CSV
+
+# start_gpu_monitor [--output FILE] [--interval SECONDS] starts gpumon
+# ($GPUMON_BIN, default $WORKSPACE_DIR/bin/gpumon) in the background, before
+# the serving stack: it records every GPU's power and energy counter until
+# stop_gpu_monitor (or this script's exit). Telemetry never stops a
+# benchmark: when gpumon is missing or cannot read the GPUs, this says why
+# and returns 0, and the result gets power_valid 0.
+start_gpu_monitor() {
+    local output=$GPU_METRICS_CSV interval=$GPU_MONITOR_INTERVAL restore
+    restore=$(_xtrace_state)
+    set +x
+    while (($# > 0)); do
+        case "$1" in
+            --output) output=$2; shift 2 ;;
+            --interval) interval=$2; shift 2 ;;
+            *) echo "start_gpu_monitor: ignoring unknown argument $1" >&2; shift ;;
+        esac
+    done
+    local gpumon=${GPUMON_BIN:-$WORKSPACE_DIR/bin/gpumon}
+    GPU_METRICS_CSV=$output
+    export GPU_METRICS_CSV
+    if [[ -n "$GPU_MONITOR_PID" ]]; then
+        echo "[GPU Monitor] already running (PID=$GPU_MONITOR_PID)"
+        $restore
+        return 0
+    fi
+    if [[ ! -x "$gpumon" ]]; then
+        echo "[GPU Monitor] Warning: no gpumon at $gpumon: no power telemetry for this job" >&2
+        $restore
+        return 0
+    fi
+    local log="${output%.csv}.gpumon.log"
+    # What an earlier job left here would pass for this one's.
+    rm -f "$output" "$log" "${output%.csv}_energy_start.csv" "${output%.csv}_energy_end.csv"
+    "$gpumon" --output "$output" --interval "$interval" --watch-pid "$$" 2>"$log" &
+    GPU_MONITOR_PID=$!
+    # gpumon either writes its header or gives up (no driver, no amd-smi)
+    # within moments; say which.
+    local _
+    for _ in {1..50}; do
+        if [[ -s "$output" ]] || ! kill -0 "$GPU_MONITOR_PID" 2>/dev/null; then
+            break
+        fi
+        sleep 0.1
+    done
+    if ! kill -0 "$GPU_MONITOR_PID" 2>/dev/null; then
+        wait "$GPU_MONITOR_PID" 2>/dev/null || true
+        echo "[GPU Monitor] Warning: gpumon did not start: no power telemetry for this job" >&2
+        cat "$log" >&2
+        GPU_MONITOR_PID=""
+        $restore
+        return 0
+    fi
+    echo "[GPU Monitor] Started gpumon (PID=$GPU_MONITOR_PID, interval=${interval}s, output=$output): $(head -n 1 "$log")"
+    $restore
+}
+
+# stop_gpu_monitor stops gpumon (SIGTERM: it takes one last sample, so the
+# benchmark window is bracketed, and exits) and reports what it recorded.
+# A gpumon that does not stop within GPU_MONITOR_STOP_TIMEOUT seconds (15)
+# is killed; its rows so far stand.
+stop_gpu_monitor() {
+    local pid=$GPU_MONITOR_PID restore
+    [[ -n "$pid" ]] || return 0
+    restore=$(_xtrace_state)
+    set +x
+    GPU_MONITOR_PID=""
+    kill -TERM "$pid" 2>/dev/null || true
+    local waited=0 limit=$((${GPU_MONITOR_STOP_TIMEOUT:-15} * 10))
+    while kill -0 "$pid" 2>/dev/null && ((waited < limit)); do
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        echo "[GPU Monitor] Warning: gpumon did not stop; killing it" >&2
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+    local log="${GPU_METRICS_CSV%.csv}.gpumon.log"
+    if [[ -f "$log" ]]; then
+        tail -n 3 "$log"
+    fi
+    if [[ -f "$GPU_METRICS_CSV" ]]; then
+        echo "[GPU Monitor] Stopped (PID=$pid): $(($(wc -l <"$GPU_METRICS_CSV") - 1)) rows in $GPU_METRICS_CSV"
+    fi
     $restore
 }
 
@@ -204,7 +303,8 @@ run_benchmark_serving() {
 # The common end of every single-node script: waits for the server started as
 # $SERVER_PID, runs the job's load (CONC x 10 prompts at concurrency CONC)
 # into $WORKSPACE_DIR/$RESULT_FILENAME.json and, when RUN_EVAL is true, the
-# eval, whose files are moved into the working directory for upload. Returns
+# eval, whose files are moved into the working directory for upload; then
+# stops the GPU monitor the script started (start_gpu_monitor). Returns
 # the benchmark's status, so it is the last command of a script. TOKENIZER,
 # when set, names the tokenizer if it is not the model's.
 run_standard_benchmark() {
@@ -232,7 +332,11 @@ run_standard_benchmark() {
         --result-dir "$WORKSPACE_DIR" \
         --server-pid "$SERVER_PID" \
         ${TOKENIZER:+--tokenizer "$TOKENIZER"} \
-        "${chat[@]}" || return
+        "${chat[@]}" || {
+        local status=$?
+        stop_gpu_monitor
+        return "$status"
+    }
 
     # A failed eval leaves the throughput result standing: the job still
     # uploads it, and `collect evals` reports the eval job without results.
@@ -243,6 +347,7 @@ run_standard_benchmark() {
             echo "::warning::the eval of $RESULT_FILENAME failed; the benchmark result stands"
         fi
     fi
+    stop_gpu_monitor
 }
 
 # start_trtllm_serve OPTIONS [ARG...] starts TensorRT-LLM's server (one MPI

@@ -16,6 +16,7 @@ if ((CONC >= 16)); then
 fi
 echo "scheduler-recv-interval=$recv_interval"
 
+start_gpu_monitor
 set -x
 PYTHONNOUSERSITE=1 python3 -m sglang.launch_server --model-path "$MODEL" \
     --host 0.0.0.0 --port "$PORT" --trust-remote-code \

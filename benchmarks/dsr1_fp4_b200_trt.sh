@@ -56,6 +56,7 @@ torch_compile_config:
 CONFIG
 fi
 
+start_gpu_monitor
 start_trtllm_serve "$options" \
     --max_seq_len="$max_seq_len" \
     --max_num_tokens="$max_num_tokens"

@@ -49,6 +49,7 @@ attention_dp_config:
 CONFIG
 fi
 
+start_gpu_monitor
 start_trtllm_serve "$options" \
     --max_batch_size="$max_batch" \
     --max_seq_len="$MAX_MODEL_LEN" \

@@ -17,6 +17,7 @@ if ((ISL == 8192 && OSL == 1024 && CONC > 32)); then
     prefill_size=32768
 fi
 
+start_gpu_monitor
 set -x
 python3 -m sglang.launch_server --model-path="$MODEL" --trust-remote-code \
     --host=0.0.0.0 --port="$PORT" \

@@ -37,6 +37,7 @@ case "$TP" in
 esac
 echo "scheduler-recv-interval=$recv_interval max-running-requests=$max_running"
 
+start_gpu_monitor
 set -x
 PYTHONNOUSERSITE=1 python3 -m sglang.launch_server --model-path="$MODEL" --host=0.0.0.0 --port="$PORT" \
     --tensor-parallel-size="$TP" --data-parallel-size=1 \

@@ -16,6 +16,7 @@ if ((ISL == 1024 && OSL == 1024)); then
     max_running=512
 fi
 
+start_gpu_monitor
 set -x
 PYTHONNOUSERSITE=1 python3 -m sglang.launch_server --model-path "$MODEL" \
     --host 0.0.0.0 --port "$PORT" --trust-remote-code \

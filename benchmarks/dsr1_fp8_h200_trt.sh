@@ -37,6 +37,7 @@ attention_dp_config:
 CONFIG
 fi
 
+start_gpu_monitor
 PYTHONNOUSERSITE=1 start_trtllm_serve "$options" \
     --max_seq_len="$max_seq_len" \
     --max_num_tokens="$max_num_tokens"

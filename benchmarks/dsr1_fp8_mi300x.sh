@@ -12,6 +12,7 @@ rocm_scratch_reclaim_workaround
 export SGLANG_USE_AITER=1
 export SGLANG_AITER_MLA_PERSIST=1
 
+start_gpu_monitor
 set -x
 python3 -m sglang.launch_server \
     --model-path="$MODEL" --host=0.0.0.0 --port="$PORT" --trust-remote-code \

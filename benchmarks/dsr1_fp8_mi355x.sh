@@ -12,6 +12,7 @@ export SGLANG_USE_AITER=1
 export RCCL_MSCCL_ENABLE=0
 export ROCM_QUICK_REDUCE_QUANTIZATION=INT4
 
+start_gpu_monitor
 set -x
 python3 -m sglang.launch_server \
     --attention-backend aiter \

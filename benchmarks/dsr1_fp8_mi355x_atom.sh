@@ -18,6 +18,7 @@ if ((EP_SIZE > 1)); then
 fi
 block_size=${BLOCK_SIZE:-16}
 
+start_gpu_monitor
 set -x
 python3 -m atom.entrypoints.openai_server \
     --model "$MODEL" \

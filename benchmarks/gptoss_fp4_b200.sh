@@ -33,6 +33,7 @@ export TORCH_CUDA_ARCH_LIST="10.0"
 export PYTHONNOUSERSITE=1
 export VLLM_USE_FLASHINFER_MOE_MXFP4_MXFP8=1
 
+start_gpu_monitor
 set -x
 vllm serve "$MODEL" --host 0.0.0.0 --port "$PORT" \
     --config config.yaml \

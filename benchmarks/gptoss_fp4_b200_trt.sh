@@ -45,6 +45,7 @@ fi
 echo "extra LLM API options:"
 cat "$options"
 
+start_gpu_monitor
 start_trtllm_serve "$options" \
     --max_batch_size 512 \
     --max_seq_len="$MAX_MODEL_LEN" \

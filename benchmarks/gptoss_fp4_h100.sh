@@ -19,6 +19,7 @@ CONFIG
 export PYTHONNOUSERSITE=1
 export VLLM_MXFP4_USE_MARLIN=1
 
+start_gpu_monitor
 set -x
 vllm serve "$MODEL" --host=0.0.0.0 --port="$PORT" \
     --config config.yaml \

@@ -27,6 +27,7 @@ CONFIG
 export TORCH_CUDA_ARCH_LIST="9.0"
 export VLLM_MXFP4_USE_MARLIN=1
 
+start_gpu_monitor
 set -x
 PYTHONNOUSERSITE=1 vllm serve "$MODEL" --host 0.0.0.0 --port "$PORT" \
     --config config.yaml \

@@ -31,6 +31,7 @@ print_iter_log: true
 stream_interval: 20
 CONFIG
 
+start_gpu_monitor
 set -x
 PYTHONNOUSERSITE=1 mpirun -n 1 --oversubscribe --allow-run-as-root \
     trtllm-serve "$MODEL" \

@@ -18,6 +18,7 @@ export VLLM_ROCM_USE_AITER_UNIFIED_ATTENTION=1
 export VLLM_ROCM_USE_AITER_MHA=0
 export VLLM_ROCM_QUICK_REDUCE_QUANTIZATION=INT4
 
+start_gpu_monitor
 set -x
 vllm serve "$MODEL" --port "$PORT" \
     --tensor-parallel-size="$TP" \

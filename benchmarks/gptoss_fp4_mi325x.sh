@@ -17,6 +17,7 @@ export VLLM_ROCM_USE_AITER=1
 export VLLM_ROCM_USE_AITER_UNIFIED_ATTENTION=1
 export VLLM_ROCM_USE_AITER_MHA=0
 
+start_gpu_monitor
 set -x
 vllm serve "$MODEL" --port "$PORT" \
     --tensor-parallel-size="$TP" \

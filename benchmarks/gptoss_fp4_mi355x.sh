@@ -36,6 +36,7 @@ export VLLM_USE_AITER_UNIFIED_ATTENTION=1
 export VLLM_ROCM_USE_AITER_MHA=0
 export VLLM_ROCM_USE_AITER_FUSED_MOE_A16W4=1
 
+start_gpu_monitor
 set -x
 vllm serve "$MODEL" --port "$PORT" \
     --tensor-parallel-size="$TP" \

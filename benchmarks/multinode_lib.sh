@@ -94,6 +94,83 @@ newest_dir() {
     printf '%s' "$newest"
 }
 
+# start_gpu_monitor_slurm JOBID PREFILL_NODES [DIR] runs gpumon on every node
+# of Slurm job JOBID once it is running: one step of one task per node that
+# shares the job's resources (--overlap), writing DIR/<role>_<host>.csv
+# (DIR: GPU_METRICS_DIR, default $GITHUB_WORKSPACE/gpu_metrics, where
+# resultproc reads them). The first PREFILL_NODES nodes of the allocation
+# are prefill, the rest decode: the order the disaggregated recipes place
+# their workers in. The step ends with the job (Slurm sends gpumon SIGTERM,
+# and it writes its last sample) or with stop_gpu_monitor_slurm. Extra srun
+# options (the GPUs the step may see, e.g. --gres=gpu:4) come from
+# GPU_MONITOR_SRUN_ARGS. Telemetry never stops a benchmark: anything missing
+# is reported and the job goes on without it.
+start_gpu_monitor_slurm() {
+    local job=$1 prefills=$2 dir=${3:-${GPU_METRICS_DIR:-$GITHUB_WORKSPACE/gpu_metrics}}
+    local gpumon=${GPUMON_BIN:-$GITHUB_WORKSPACE/bin/gpumon}
+    if [[ ! -x "$gpumon" ]]; then
+        echo "[GPU Monitor] Warning: no gpumon at $gpumon: no power telemetry for this job" >&2
+        return 0
+    fi
+    if [[ ! "$prefills" =~ ^[0-9]+$ ]]; then
+        echo "[GPU Monitor] Warning: prefill node count '$prefills' is not a number: no power telemetry for this job" >&2
+        return 0
+    fi
+    mkdir -p "$dir"
+    local -a extra=()
+    read -r -a extra <<<"${GPU_MONITOR_SRUN_ARGS:-}"
+    (
+        local state nodes
+        while true; do
+            state=$(squeue -j "$job" --noheader --format=%T 2>/dev/null)
+            case "$state" in
+                RUNNING) break ;;
+                "") echo "job $job left the queue before it ran"; exit 0 ;;
+            esac
+            sleep "${GPU_MONITOR_POLL:-10}"
+        done
+        nodes=$(squeue -j "$job" --noheader --format=%D 2>/dev/null)
+        echo "job $job runs on $nodes node(s), the first $prefills prefill"
+        # shellcheck disable=SC2016 # expanded by the task's own shell
+        srun --jobid="$job" --overlap --nodes="$nodes" --ntasks-per-node=1 --kill-on-bad-exit=0 "${extra[@]}" \
+            bash -c 'role=decode; if ((SLURM_NODEID < $3)); then role=prefill; fi
+                     exec "$0" --output "$1/${role}_${SLURMD_NODENAME:-$(hostname -s)}.csv" --interval "$2"' \
+            "$gpumon" "$dir" "${GPU_MONITOR_INTERVAL:-0.1}" "$prefills" &
+        echo $! >"$dir/.srun.pid"
+        wait
+    ) >"$dir/gpumon-slurm.log" 2>&1 &
+    GPU_MONITOR_SLURM_PID=$!
+    GPU_MONITOR_SLURM_DIR=$dir
+    echo "[GPU Monitor] gpumon will run on every node of Slurm job $job -> $dir (log: $dir/gpumon-slurm.log)"
+}
+
+# stop_gpu_monitor_slurm ends the gpumon step of start_gpu_monitor_slurm
+# (srun passes SIGTERM on to each gpumon, which writes its last sample).
+stop_gpu_monitor_slurm() {
+    [[ -n "${GPU_MONITOR_SLURM_PID:-}" ]] || return 0
+    local dir=$GPU_MONITOR_SLURM_DIR
+    if [[ -f "$dir/.srun.pid" ]]; then
+        kill -TERM "$(cat "$dir/.srun.pid")" 2>/dev/null || true
+    fi
+    local _
+    for _ in {1..150}; do
+        kill -0 "$GPU_MONITOR_SLURM_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill "$GPU_MONITOR_SLURM_PID" 2>/dev/null || true
+    wait "$GPU_MONITOR_SLURM_PID" 2>/dev/null || true
+    GPU_MONITOR_SLURM_PID=""
+    rm -f "$dir/.srun.pid"
+    cat "$dir/gpumon-slurm.log" 2>/dev/null || true
+    ls -l "$dir"
+}
+
+# recipe_prefill_nodes FILE prints resources.prefill_nodes of an srt-slurm
+# recipe.
+recipe_prefill_nodes() {
+    awk '/^resources:/ { r = 1; next } r && /^[^ #]/ { r = 0 } r && $1 == "prefill_nodes:" { print $2; exit }' "$1"
+}
+
 # copy_results_as_is DIR copies every file of DIR into the workspace as
 # ${RESULT_FILENAME}_<file name>: for recipes that already put the GPU counts
 # in their file names (isl_.._concurrency_.._gpus_N_ctx_P_gen_D.json).
@@ -192,7 +269,9 @@ srtctl_run_recipe() {
         echo "error: srtctl apply reported no job id" >&2
         return 1
     fi
+    start_gpu_monitor_slurm "$job" "$(recipe_prefill_nodes "$recipe")"
     wait_for_slurm_job "$job"
+    stop_gpu_monitor_slurm
 
     local logs="outputs/$job/logs" f
     if [[ ! -d "$logs" ]]; then
@@ -275,7 +354,12 @@ sglang_disagg_mi355x() {
         return 1
     fi
 
-    follow_slurm_log "$job" "$jobs_dir/slurm_job-${job}.out" || return 1
+    start_gpu_monitor_slurm "$job" "$PREFILL_NODES"
+    follow_slurm_log "$job" "$jobs_dir/slurm_job-${job}.out" || {
+        stop_gpu_monitor_slurm
+        return 1
+    }
+    stop_gpu_monitor_slurm
 
     # Each run writes logs/<run>/sglang_isl_I_osl_O/; take the newest.
     local results

@@ -24,6 +24,7 @@ tokenizer_args=()
 if [[ -n "${TOKENIZER:-}" ]]; then
     tokenizer_args=(--tokenizer "$TOKENIZER")
 fi
+start_gpu_monitor
 set -x
 "$loadgen" sim-server --port 0 --model "$MODEL" --max-model-len "$MAX_MODEL_LEN" \
     --decode-step-ms "$step_ms" --decode-ms-per-seq "$SIM_DECODE_MS_PER_SEQ" \

@@ -44,6 +44,8 @@ const (
 	RunStats              Kind = "run-stats"
 	Changelog             Kind = "changelog"
 	ChangelogMatrix       Kind = "changelog-matrix"
+	PowerValidation       Kind = "power-validation"
+	PowerWindow           Kind = "power-window"
 )
 
 const baseURL = "https://inferencex.dev/schemas/"

@@ -6,8 +6,8 @@ summarize.py of InferenceX f0e131f2e, and process_result.py of upstream main
 what they printed and wrote, as the goldens the Go tests compare against.
 Run from the repository root:
 
-    python3 scripts/gen-results-golden.py [--ref /path/to/InferenceX@f0e131f2e] \
-        [--ref-main /path/to/InferenceX@843c6254f]
+    [PYTHON312=/path/to/python3.12] python3 scripts/gen-results-golden.py \
+        [--ref /path/to/InferenceX@f0e131f2e] [--ref-main /path/to/InferenceX@843c6254f]
 
 (a checkout each, e.g. `git -C MIRROR archive 843c6254f | tar -x -C DIR`).
 
@@ -123,12 +123,15 @@ def resultproc(ref):
 
 # Upstream main's process_result.py ends by handing the result to its power
 # aggregation (utils/aggregate_power.py, aggregate_power_multinode.py), which
-# adds the power fields; those are the energy issue's, with goldens of their
-# own. Here the two modules are replaced by ones that add nothing, so that
-# the goldens hold exactly the fields process_result.py itself writes.
-POWER_STUB = """def run(*args, **kwargs):
-    return 0
-"""
+# adds the power fields and writes the power_validation sidecar. They run
+# here as they are, under the Python that $PYTHON312 names (upstream's CI
+# version, 3.12: its sum() of floats is exact, 3.11's is not), else this one.
+PY_MAIN = os.environ.get("PYTHON312") or sys.executable
+
+
+def copy_power_scripts(ref_main, scripts):
+    for name in ("process_result.py", "aggregate_power.py", "aggregate_power_multinode.py"):
+        shutil.copy(ref_main / "utils" / name, scripts)
 
 
 def resultproc_today(ref_main):
@@ -136,9 +139,7 @@ def resultproc_today(ref_main):
     tools/resultproc/testdata/today (today's job environments), recorded
     like the Feb-2026 cases in upstream.json."""
     with tempfile.TemporaryDirectory() as scripts:
-        shutil.copy(ref_main / "utils" / "process_result.py", scripts)
-        for name in ("aggregate_power.py", "aggregate_power_multinode.py"):
-            pathlib.Path(scripts, name).write_text(POWER_STUB)
+        copy_power_scripts(ref_main, scripts)
         script = pathlib.Path(scripts, "process_result.py")
         for case in sorted((ROOT / "tools/resultproc/testdata/today").iterdir()):
             env = read_env(case / "env")
@@ -146,7 +147,7 @@ def resultproc_today(ref_main):
                 for f in case.glob("*.json"):
                     if f.name != "upstream.json":
                         shutil.copy(f, tmp)
-                p = subprocess.run([sys.executable, str(script)], cwd=tmp, capture_output=True, text=True,
+                p = subprocess.run([PY_MAIN, str(script)], cwd=tmp, capture_output=True, text=True,
                                    env={"PATH": os.environ.get("PATH", "/usr/bin"), "PYTHONDONTWRITEBYTECODE": "1", **env})
                 outputs = {f.name: f.read_text() for f in sorted(pathlib.Path(tmp).glob("agg_*.json"))}
             stderr_lines = p.stderr.strip().splitlines()
@@ -292,18 +293,16 @@ def with_accounting(raw, failed, canceled, kinds):
 
 
 def run_process_result_main(ref_main, env, raw, dest):
-    """Upstream main's process_result.py (power step stubbed, see
-    POWER_STUB) on one raw result; then the request accounting resultproc
+    """Upstream main's process_result.py (with its power step) on one raw
+    result; then the request accounting resultproc
     appends after upstream's keys (process.AppendAccounting: the raw
     result's keys, as they are, last), which upstream does not write."""
     with tempfile.TemporaryDirectory() as scripts:
-        shutil.copy(ref_main / "utils" / "process_result.py", scripts)
-        for name in ("aggregate_power.py", "aggregate_power_multinode.py"):
-            pathlib.Path(scripts, name).write_text(POWER_STUB)
+        copy_power_scripts(ref_main, scripts)
         with tempfile.TemporaryDirectory() as tmp:
             with open(os.path.join(tmp, env["RESULT_FILENAME"] + ".json"), "w") as f:
                 json.dump(raw, f)
-            subprocess.run([sys.executable, os.path.join(scripts, "process_result.py")], cwd=tmp, check=True,
+            subprocess.run([PY_MAIN, os.path.join(scripts, "process_result.py")], cwd=tmp, check=True,
                            capture_output=True,
                            env={"PATH": os.environ.get("PATH", "/usr/bin"), "PYTHONDONTWRITEBYTECODE": "1", **env})
             name = "agg_" + env["RESULT_FILENAME"] + ".json"

@@ -29,7 +29,7 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
-const simulated = "SIMULATED: these results come from loadgen's simulated server (runner \"sim\"); they measure no hardware."
+const simulated = "SIMULATED: these results come from loadgen's simulated server (runner \"sim\") and their energy from gpumon's fake GPUs; they measure no hardware."
 
 type envFlag []string
 

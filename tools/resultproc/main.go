@@ -6,7 +6,10 @@
 // DECODE_* set), reads <RESULT_FILENAME>.json, prints the processed result
 // and writes it to agg_<RESULT_FILENAME>.json. A job of today's workflows
 // (RECIPE_FINGERPRINT, PP_SIZE, ... set) gets upstream main's fields, any
-// other the Feb-2026 ones.
+// other the Feb-2026 ones; both get the power fields of upstream main
+// (package energy) and their sidecar when the job measured GPU power.
+// `resultproc power`, `power-multinode`, `power-nodes` and `power-agentic`
+// run that step alone (powercmd.go).
 //
 // Exit status: 0 done, 1 the raw result could not be read or the output
 // written, 2 a bad command line, environment or raw result.
@@ -32,6 +35,11 @@ func main() {
 }
 
 func run(args []string, dir string, stdout, stderr io.Writer, lookup process.Lookup) int {
+	if len(args) > 0 {
+		if sub, ok := powerCommands[args[0]]; ok {
+			return sub(args[1:], dir, stdout, stderr, lookup)
+		}
+	}
 	p := cliargs.New("resultproc", "Turn one raw benchmark result (<RESULT_FILENAME>.json) and the job's environment into its processed result (agg_<RESULT_FILENAME>.json).")
 	p.Epilog = "Environment: RUNNER_TYPE FRAMEWORK PRECISION SPEC_DECODING RESULT_FILENAME ISL OSL DISAGG MODEL_PREFIX IMAGE, " +
 		"then TP EP_SIZE DP_ATTENTION, or with IS_MULTINODE=true PREFILL_GPUS DECODE_GPUS PREFILL_NUM_WORKERS PREFILL_TP " +
@@ -54,9 +62,10 @@ func run(args []string, dir string, stdout, stderr io.Writer, lookup process.Loo
 		fmt.Fprintf(stderr, "resultproc: %v\n", err)
 		return 1
 	}
-	res, err := process.Run(v, dir, lookup, func(path string, data []byte) error {
+	powerStatus := 0
+	res, err := process.RunWith(v, dir, lookup, func(path string, data []byte) error {
 		return atomicfile.Write(path, data, 0o644)
-	})
+	}, powerStep(dir, v, stdout, stderr, lookup, &powerStatus))
 	if err != nil {
 		fmt.Fprintf(stderr, "resultproc: %v\n", err)
 		if gha.InWorkflow() {
@@ -73,7 +82,7 @@ func run(args []string, dir string, stdout, stderr io.Writer, lookup process.Loo
 		return 1
 	}
 	fmt.Fprintf(stderr, "resultproc: wrote %s\n", res.Job.OutPath())
-	return 0
+	return powerStatus
 }
 
 // annotate shows the failure on the workflow run's summary page.

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -181,6 +182,7 @@ func TestPipelineOnSimulatedServer(t *testing.T) {
 			t.Errorf("tp=%v conc=%v: median TPOT %.2f ms, the server's step is %.2f ms", tp, conc, m*1000, tpot*1000)
 		}
 	}
+	checkEnergy(t, res)
 	slices.Sort(points)
 	if want := []string{"1/2", "1/8", "2/2", "2/8"}; !slices.Equal(points, want) {
 		t.Errorf("rows for tp/conc %v, want %v", points, want)
@@ -206,5 +208,46 @@ func TestRunRejectsForeignOutputDirectory(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "keep.txt")); err != nil {
 		t.Errorf("the directory's file is gone: %v", err)
+	}
+}
+
+// checkEnergy: every job ran gpumon's fake backend (one simulated GPU per
+// GPU of the job) and resultproc measured its energy from it. A raw result
+// without the benchmark window (a load generator that does not write
+// benchmark_start_time_unix) cannot be measured, and must say so.
+func checkEnergy(t *testing.T, res *Result) {
+	t.Helper()
+	for _, j := range res.Jobs {
+		csv, err := os.ReadFile(filepath.Join(j.Dir, "gpu_metrics.csv"))
+		if err != nil || !strings.Contains(string(csv), ",FAKE-GPU-0,") {
+			t.Errorf("%s: no telemetry from gpumon's fake backend: %v", j.ResultFilename, err)
+			continue
+		}
+		tp, _ := j.Entry["tp"].(float64)
+		if strings.Contains(string(csv), fmt.Sprintf(",FAKE-GPU-%d,", int(tp))) {
+			t.Errorf("%s: more fake GPUs than the job's %v", j.ResultFilename, tp)
+		}
+		var raw, agg, side map[string]any
+		for p, v := range map[string]*map[string]any{j.ResultFilename + ".json": &raw, "agg_" + j.ResultFilename + ".json": &agg,
+			"power_validation_" + j.ResultFilename + ".json": &side} {
+			data, err := os.ReadFile(filepath.Join(j.Dir, p))
+			if err == nil {
+				err = json.Unmarshal(data, v)
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+		}
+		if _, ok := raw["benchmark_start_time_unix"]; !ok {
+			if agg["power_valid"] != 0.0 || !slices.Contains(side["reasons"].([]any), any("invalid_benchmark_window")) {
+				t.Errorf("%s: no window in the raw result, yet power_valid %v, reasons %v", j.ResultFilename, agg["power_valid"], side["reasons"])
+			}
+			continue
+		}
+		jpt, _ := agg["joules_per_output_token"].(float64)
+		if agg["power_valid"] != 1.0 || jpt <= 0 || side["integration_method"] != "per_device_energy_counter_with_linear_boundary_interpolation" {
+			t.Errorf("%s: power_valid %v, %v J per output token, method %v, reasons %v", j.ResultFilename, agg["power_valid"], jpt,
+				side["integration_method"], side["reasons"])
+		}
 	}
 }

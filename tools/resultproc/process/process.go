@@ -325,6 +325,16 @@ type Result struct {
 // <RESULT_FILENAME>.json there and writes agg_<RESULT_FILENAME>.json
 // there, atomically. Nothing is written when anything is wrong.
 func Run(v *schemas.Validator, dir string, lookup Lookup, write func(path string, data []byte) error) (*Result, error) {
+	return RunWith(v, dir, lookup, write, nil)
+}
+
+// Step adds to a processed result before it is written (the power step):
+// raw is the decoded raw result.
+type Step func(j *Job, raw any, out *pyjson.Object) error
+
+// RunWith is Run with a step that completes the processed result (nil for
+// none); an error from it stops the run, nothing written.
+func RunWith(v *schemas.Validator, dir string, lookup Lookup, write func(path string, data []byte) error, step Step) (*Result, error) {
 	j, err := ReadJob(lookup)
 	if err != nil {
 		return nil, err
@@ -342,9 +352,20 @@ func Run(v *schemas.Validator, dir string, lookup Lookup, write func(path string
 	if err != nil {
 		return nil, err
 	}
-	// Everything upstream writes is in out; steps that add more of it
-	// (its power fields) go here, ahead of the keys only this tool writes,
-	// which come last.
+	// Everything upstream writes goes in first: Process's fields, then the
+	// step's (its power fields); the keys only this tool writes come last.
+	if step != nil {
+		doc, err := results.DecodeOrdered(raw)
+		if err != nil {
+			return nil, err
+		}
+		if err := step(j, doc, out); err != nil {
+			return nil, err
+		}
+		if err := v.Validate(schemas.ProcessedResult, results.Generic(out)); err != nil {
+			return nil, fmt.Errorf("the processed result with its power fields would not match its schema (a bug):\n%w", schemaDiag(j.RawPath(), err))
+		}
+	}
 	if err := AppendAccounting(v, out, j.RawPath(), raw); err != nil {
 		return nil, err
 	}

@@ -36,14 +36,32 @@ type series struct {
 	front             []*point // the series' own frontier, by x
 }
 
-// Chart is one throughput-versus-interactivity chart: one model at one
-// pair of sequence lengths.
+// Chart is one chart against interactivity (throughput per GPU, or energy
+// per output token): one model at one pair of sequence lengths.
 type Chart struct {
 	ID, Title string
 	Series    []*series
 	front     []*point
 	Unplotted []*results.Processed // no interactivity (a tpot of 0)
+	kind      chartKind
 }
+
+// chartKind is what a chart plots against interactivity.
+type chartKind struct {
+	idPrefix string
+	yKey     string // the processed result's field
+	yLabel   string // the axis
+	yUnit    string // in the points' tooltips
+	what     string // for the aria label
+	// lowerBetter: the frontier is the configurations no other beats on
+	// both interactivity and a lower value (energy).
+	lowerBetter bool
+	// skip leaves a result out of the chart altogether (not "unplotted").
+	skip func(r *results.Processed) bool
+}
+
+var throughputChart = chartKind{idPrefix: "chart-", yKey: "tput_per_gpu", yLabel: "Throughput per GPU (tok/s/GPU)",
+	yUnit: "tok/s/GPU", what: "throughput per GPU"}
 
 // SeriesCount is how many curves the chart draws.
 func (c *Chart) SeriesCount() int { return len(c.Series) }
@@ -63,7 +81,9 @@ func seriesKey(r *results.Processed) (key, label string) {
 
 // Charts groups results by model and sequence lengths, each group a chart
 // with one series per hardware × framework × precision.
-func Charts(rs []*results.Processed) []*Chart {
+func Charts(rs []*results.Processed) []*Chart { return chartsOf(rs, throughputChart) }
+
+func chartsOf(rs []*results.Processed, kind chartKind) []*Chart {
 	type gk struct {
 		prefix   string
 		isl, osl int64
@@ -72,6 +92,9 @@ func Charts(rs []*results.Processed) []*Chart {
 	var keys []gk
 	labels := map[string]bool{}
 	for _, r := range rs {
+		if kind.skip != nil && kind.skip(r) {
+			continue
+		}
 		k := gk{r.Str("infmax_model_prefix"), r.Int("isl"), r.Int("osl")}
 		if _, ok := groups[k]; !ok {
 			keys = append(keys, k)
@@ -103,13 +126,13 @@ func Charts(rs []*results.Processed) []*Chart {
 	var charts []*Chart
 	for _, k := range keys {
 		seq := results.SeqName(k.isl, k.osl)
-		c := &Chart{ID: "chart-" + k.prefix + "-" + seq,
+		c := &Chart{ID: kind.idPrefix + k.prefix + "-" + seq, kind: kind,
 			Title: fmt.Sprintf("%s %s (ISL %d, OSL %d)", k.prefix, seq, k.isl, k.osl)}
 		byKey := map[string]*series{}
 		var pts []*point
 		for _, r := range groups[k] {
 			x, okX := r.Float("median_intvty")
-			y, okY := r.Float("tput_per_gpu")
+			y, okY := r.Float(kind.yKey)
 			if !okX || !okY {
 				c.Unplotted = append(c.Unplotted, r)
 				continue
@@ -127,9 +150,9 @@ func Charts(rs []*results.Processed) []*Chart {
 		}
 		sort.Slice(c.Series, func(i, j int) bool { return c.Series[i].label < c.Series[j].label })
 		for _, s := range c.Series {
-			s.front = Pareto(s.points)
+			s.front = kind.pareto(s.points)
 		}
-		c.front = Pareto(pts)
+		c.front = kind.pareto(pts)
 		for _, p := range c.front {
 			p.front = true
 		}
@@ -212,8 +235,12 @@ func (c *Chart) SVG() string {
 	sy := func(y float64) float64 { return chartH - padB - y/yMax*(chartH-padT-padB) }
 
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart" id="%s" viewBox="0 0 %d %d" role="img" aria-label="%s: throughput per GPU against interactivity" data-series-count="%d">`,
-		html.EscapeString(c.ID), chartW, chartH, html.EscapeString(c.Title), len(c.Series))
+	k := c.kind
+	if k.yKey == "" {
+		k = throughputChart
+	}
+	fmt.Fprintf(&b, `<svg class="chart" id="%s" viewBox="0 0 %d %d" role="img" aria-label="%s: %s against interactivity" data-series-count="%d">`,
+		html.EscapeString(c.ID), chartW, chartH, html.EscapeString(c.Title), k.what, len(c.Series))
 	b.WriteString(`<g class="axes">`)
 	for v := 0.0; v <= xMax+xStep/2; v += xStep {
 		x := sx(v)
@@ -226,7 +253,7 @@ func (c *Chart) SVG() string {
 			f1(padL), f1(y), f1(chartW-padR), f1(y), f1(padL-8), f1(y+4), fmtTick(v))
 	}
 	fmt.Fprintf(&b, `<text class="label" x="%s" y="%d" text-anchor="middle">Interactivity (tok/s/user)</text>`, f1((padL+chartW-padR)/2), chartH-10)
-	fmt.Fprintf(&b, `<text class="label" transform="translate(18 %s) rotate(-90)" text-anchor="middle">Throughput per GPU (tok/s/GPU)</text>`, f1((padT+chartH-padB)/2))
+	fmt.Fprintf(&b, `<text class="label" transform="translate(18 %s) rotate(-90)" text-anchor="middle">%s</text>`, f1((padT+chartH-padB)/2), k.yLabel)
 	b.WriteString(`</g>`)
 
 	if len(c.front) > 1 {
@@ -237,7 +264,7 @@ func (c *Chart) SVG() string {
 			}
 			b.WriteString(f1(sx(p.x)) + "," + f1(sy(p.y)))
 		}
-		b.WriteString(`"><title>Pareto frontier: no other configuration is both more interactive and faster per GPU</title></polyline>`)
+		b.WriteString(`"><title>` + k.frontierTitle() + `</title></polyline>`)
 	}
 	for _, s := range c.Series {
 		fmt.Fprintf(&b, `<g class="series" data-series="%s" style="color:%s">`, html.EscapeString(s.label), s.color)
@@ -256,9 +283,9 @@ func (c *Chart) SVG() string {
 			if p.front {
 				cls += " on-front"
 			}
-			fmt.Fprintf(&b, `<circle class="%s" cx="%s" cy="%s" r="4.5"><title>%s&#10;%s tok/s/user, %s tok/s/GPU&#10;image %s</title></circle>`,
+			fmt.Fprintf(&b, `<circle class="%s" cx="%s" cy="%s" r="4.5"><title>%s&#10;%s tok/s/user, %s %s&#10;image %s</title></circle>`,
 				cls, f1(sx(p.x)), f1(sy(p.y)), html.EscapeString(p.r.Label()),
-				strconv.FormatFloat(p.x, 'f', 2, 64), strconv.FormatFloat(p.y, 'f', 2, 64), html.EscapeString(p.r.Str("image")))
+				strconv.FormatFloat(p.x, 'f', 2, 64), k.formatY(p.y), k.yUnit, html.EscapeString(p.r.Str("image")))
 		}
 		b.WriteString(`</g>`)
 	}
@@ -334,6 +361,7 @@ func HTML(rs []*results.Processed, opts HTMLOptions) []byte {
 	}
 	single, multi := Split(rs)
 	charts := Charts(append(append([]*results.Processed{}, single...), multi...))
+	energy := EnergyCharts(append(append([]*results.Processed{}, single...), multi...))
 
 	var b strings.Builder
 	b.WriteString("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
@@ -349,6 +377,9 @@ func HTML(rs []*results.Processed, opts HTMLOptions) []byte {
 	b.WriteString(`<nav><ul>`)
 	for _, c := range charts {
 		fmt.Fprintf(&b, `<li><a href="#%s">%s</a></li>`, html.EscapeString(c.ID), html.EscapeString(c.Title))
+	}
+	for _, c := range energy {
+		fmt.Fprintf(&b, `<li><a href="#%s">%s: energy</a></li>`, html.EscapeString(c.ID), html.EscapeString(c.Title))
 	}
 	if opts.Comparison != nil {
 		b.WriteString(`<li><a href="#regressions">Regression check</a></li>`)
@@ -376,6 +407,8 @@ func HTML(rs []*results.Processed, opts HTMLOptions) []byte {
 		}
 		b.WriteString(`</section>`)
 	}
+
+	writeEnergyCharts(&b, energy)
 
 	if cmp := opts.Comparison; cmp != nil {
 		fmt.Fprintf(&b, `<section id="regressions"><h2>Regression check against %s</h2>`, html.EscapeString(opts.BaselineName))
@@ -421,11 +454,11 @@ func HTML(rs []*results.Processed, opts HTMLOptions) []byte {
 	b.WriteString(`<section id="tables"><h2>Tables</h2><p class="hint">Click a column to sort by it; a link such as <code>#sort=single-node:tput_per_gpu:desc</code> opens the page sorted.</p>`)
 	if len(single) > 0 {
 		b.WriteString(`<h3>Single-node</h3>`)
-		writeTable(&b, "single-node", htmlColumns(single, false), single)
+		writeTable(&b, "single-node", withEnergyColumn(htmlColumns(single, false), rs), single)
 	}
 	if len(multi) > 0 {
 		b.WriteString(`<h3>Multi-node (disaggregated)</h3>`)
-		writeTable(&b, "multi-node", htmlColumns(multi, true), multi)
+		writeTable(&b, "multi-node", withEnergyColumn(htmlColumns(multi, true), rs), multi)
 	}
 	if fs := Failures(rs); len(fs) > 0 {
 		b.WriteString(`<h3 id="failures">Failed requests</h3><p class="hint">Runs that lost requests (loadgen's accounting): failed, or cut off by the run stopping early (canceled).</p>`)

@@ -85,13 +85,15 @@ func Markdown(rs []*results.Processed) string {
 	if len(single) > 0 {
 		cols := TableColumns(single, false)
 		b.WriteString("## Single-Node Results\n\n" + Disclaimer + "\n\n")
-		b.WriteString(mdtable.Table{Headers: Headers(cols), Rows: rows(cols, single), FloatFormat: ".4f"}.String())
+		hs, rws := withEnergyCells(Headers(cols), rows(cols, single), single, rs)
+		b.WriteString(mdtable.Table{Headers: hs, Rows: rws, FloatFormat: ".4f"}.String())
 		b.WriteString("\n\n\n")
 	}
 	if len(multi) > 0 {
 		cols := TableColumns(multi, true)
 		b.WriteString("## Multi-Node Results\n\n" + Disclaimer + "\n\n")
-		b.WriteString(mdtable.Table{Headers: Headers(cols), Rows: rows(cols, multi), FloatFormat: ".4f"}.String())
+		hs, rws := withEnergyCells(Headers(cols), rows(cols, multi), multi, rs)
+		b.WriteString(mdtable.Table{Headers: hs, Rows: rws, FloatFormat: ".4f"}.String())
 		b.WriteString("\n")
 	}
 	if fs := Failures(rs); len(fs) > 0 {
