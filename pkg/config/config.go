@@ -310,10 +310,11 @@ func mergeMaster(results []loadedFile) (*Master, error) {
 	for _, res := range results {
 		doc := res.doc
 		file := doc.File
+		lines := doc.KeyPositions("")
 		for _, key := range doc.Keys("") {
 			ptr := diag.AppendToken("", key)
-			e := &Entry{Key: key, File: file, Line: doc.KeyPos(ptr).Line, Format: m.Format, doc: doc, ptr: ptr}
-			if err := doc.Decode(ptr, e); err != nil {
+			e := &Entry{Key: key, File: file, Line: lines[key].Line, Format: m.Format, doc: doc, ptr: ptr}
+			if err := doc.DecodeValidated(ptr, e); err != nil {
 				var l diag.List
 				if errors.As(err, &l) {
 					problems = append(problems, l...)

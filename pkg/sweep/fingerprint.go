@@ -3,7 +3,11 @@ package sweep
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"reflect"
+	"slices"
+	"strings"
 
 	"github.com/inferencex/inferencex-go/pkg/pyjson"
 )
@@ -57,16 +61,43 @@ func hashWithout(e Entry, drop ...string) (string, error) {
 	return hex.EncodeToString(sum[:]), nil
 }
 
-// Key identifies a job without the given keys: the hex SHA-256 of its
-// canonical JSON in the original's form. Jobs with equal keys are equal
-// apart from those keys, as the original compares them.
-func Key(e Entry, drop ...string) (string, error) { return hashWithout(e, drop...) }
+// Key identifies a job without the given keys (JSON names): jobs with
+// equal keys are equal apart from those keys, as the original compares its
+// dictionaries (where a worker's additional-settings counts only when the
+// config wrote it). It is cheap: the job's JSON with those fields zeroed.
+func Key(e Entry, drop ...string) (string, error) {
+	v := reflect.ValueOf(e)
+	if v.Kind() != reflect.Pointer || v.IsNil() {
+		return "", fmt.Errorf("internal error: a job of type %T", e)
+	}
+	c := reflect.New(v.Elem().Type()).Elem()
+	c.Set(v.Elem())
+	t := c.Type()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if slices.Contains(drop, name) {
+			c.Field(i).SetZero()
+		}
+	}
+	data, err := json.Marshal(c.Addr().Interface())
+	if err != nil {
+		return "", err
+	}
+	var workers [2]Worker
+	switch x := e.(type) {
+	case *MultiNodeEntry:
+		workers = [2]Worker{x.Prefill, x.Decode}
+	case *AgenticMultiNodeEntry:
+		workers = [2]Worker{x.Prefill, x.Decode}
+	}
+	return fmt.Sprintf("%t%t%s", workers[0].settingsWritten, workers[1].settingsWritten, data), nil
+}
 
 // topologyKey identifies a multi-node job apart from its concurrencies and
 // eval fields, so that the jobs of one topology group together (agentic
 // exp-names hold the concurrency, so the name is left out too).
 func topologyKey(e Entry) (string, error) {
-	return hashWithout(e, "conc", "run-eval", "eval-only", "eval-conc", "eval-all-concs", "exp-name")
+	return Key(e, "conc", "run-eval", "eval-only", "eval-conc", "eval-all-concs", "exp-name")
 }
 
 // RecipeFingerprint names a job's recipe apart from its concurrency and

@@ -33,7 +33,7 @@ type FullSweepOptions struct {
 func nodeTypes(f config.Format, single, multi bool) (bool, bool, error) {
 	if f == config.FormatFeb2026 {
 		if single == multi {
-			return false, false, optErr("exactly one of --single-node and --multi-node is required")
+			return false, false, optErr("exactly one of --single-node and --multi-node is required with Feb-2026 configs (today's configs take both kinds when neither is given)")
 		}
 		return single, multi, nil
 	}

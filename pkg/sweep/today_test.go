@@ -5,8 +5,10 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/inferencex/inferencex-go/pkg/config"
 	"github.com/inferencex/inferencex-go/schemas"
@@ -310,4 +312,73 @@ func TestRecipeFingerprint(t *testing.T) {
 	if fp(&d) == base {
 		t.Error("a written additional-settings does not count")
 	}
+}
+
+// translate is Python's fnmatch.translate, simplified: the reference that
+// FuzzFnmatch holds Fnmatch to.
+func translate(pattern string) *regexp.Regexp {
+	var b strings.Builder
+	b.WriteString("^(?s:")
+	p := []rune(pattern)
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; c {
+		case '*':
+			b.WriteString(".*")
+		case '?':
+			b.WriteString(".")
+		case '[':
+			end, ok := classEnd(p, i)
+			if !ok {
+				b.WriteString(`\[`)
+				continue
+			}
+			body := p[i+1 : end]
+			neg := len(body) > 0 && body[0] == '!'
+			if neg {
+				body = body[1:]
+			}
+			var cls strings.Builder
+			for j := 0; j < len(body); j++ {
+				if j+2 < len(body) && body[j+1] == '-' {
+					if body[j] <= body[j+2] {
+						cls.WriteString(regexp.QuoteMeta(string(body[j])) + "-" + regexp.QuoteMeta(string(body[j+2])))
+					}
+					j += 2
+					continue
+				}
+				cls.WriteString(regexp.QuoteMeta(string(body[j])))
+			}
+			switch {
+			case cls.Len() == 0 && neg:
+				b.WriteString(".")
+			case cls.Len() == 0:
+				b.WriteString("[^\\x00-\\x{10FFFF}]")
+			case neg:
+				b.WriteString("[^" + cls.String() + "]")
+			default:
+				b.WriteString("[" + cls.String() + "]")
+			}
+			i = end
+		default:
+			b.WriteString(regexp.QuoteMeta(string(c)))
+		}
+	}
+	b.WriteString(")$")
+	return regexp.MustCompile(b.String())
+}
+
+// FuzzFnmatch holds the glob matcher (a parser of patterns) to a regular
+// expression translation of the same rules.
+func FuzzFnmatch(f *testing.F) {
+	for _, s := range [][2]string{{"dsr1-*", "dsr1-fp8-h200-sglang"}, {"*a*a*", "banana"}, {"x[!ab]?", "xcd"}, {"[]]x", "]x"}, {"a[", "a["}, {"[a-c]*", "b"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, pattern, name string) {
+		if !utf8.ValidString(pattern) || !utf8.ValidString(name) || len(pattern) > 64 || len(name) > 64 {
+			return
+		}
+		if got, want := Fnmatch(pattern, name), translate(pattern).MatchString(name); got != want {
+			t.Fatalf("Fnmatch(%q, %q) = %v, the translation says %v", pattern, name, got, want)
+		}
+	})
 }

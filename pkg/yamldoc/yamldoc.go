@@ -15,9 +15,11 @@ import (
 	"io"
 	"math"
 	"regexp"
+	"reflect"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/inferencex/inferencex-go/pkg/diag"
 	"gopkg.in/yaml.v3"
@@ -33,6 +35,9 @@ type Doc struct {
 	Root any
 
 	node *yaml.Node // the document node; nil for an empty file
+
+	fieldsMu sync.Mutex
+	fields   map[reflect.Type]map[string]int // Decode's struct layouts
 }
 
 // Limits against hostile input (alias bombs, deep nesting).
@@ -155,6 +160,30 @@ func (d *Doc) KeyPos(ptr string) Pos {
 		return Pos{}
 	}
 	return Pos{n.Line, n.Column}
+}
+
+// KeyPositions returns where each key of the object at ptr is written, in
+// one walk (KeyPos looks each up from the root).
+func (d *Doc) KeyPositions(ptr string) map[string]Pos {
+	n, _, found := d.walk(ptr)
+	if !found {
+		return nil
+	}
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	pairs, err := (&converter{}).pairs(n, 0)
+	if err != nil {
+		return nil
+	}
+	out := make(map[string]Pos, len(pairs))
+	for _, p := range pairs {
+		out[p[0].Value] = Pos{p[0].Line, p[0].Column}
+	}
+	return out
 }
 
 // Keys returns the keys of the object at ptr in the order the file has them
