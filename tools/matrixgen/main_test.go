@@ -475,3 +475,17 @@ func TestMigrate(t *testing.T) {
 		t.Fatalf("%v\n%.300s", err, data)
 	}
 }
+
+// BenchmarkFullSweepUpstreamMain is `matrixgen full-sweep` over upstream
+// main's two master files (1,820 jobs, evals marked), in process.
+func BenchmarkFullSweepUpstreamMain(b *testing.B) {
+	args := []string{"full-sweep", "--config-files", upstream + "/nvidia-master.yaml", upstream + "/amd-master.yaml",
+		"--runner-config", upstream + "/runners.yaml"}
+	b.ReportAllocs()
+	for b.Loop() {
+		var out, errb bytes.Buffer
+		if code := run(args, &out, &errb, func(string) string { return "" }); code != 0 {
+			b.Fatal(errb.String())
+		}
+	}
+}
