@@ -232,6 +232,14 @@ func FuzzFastAgrees(f *testing.F) {
 	f.Add([]byte(`{"k": {"image": "i", "model": "m", "model-prefix": "p", "precision": "fp8", "framework": "f", "runner": "r",
 		"multinode": false, "seq-len-configs": [{"isl": 1, "osl": 1, "search-space": [{"tp": 8, "conc-list": [1]}]}]}}`))
 	f.Add([]byte(`[{"config-keys": ["a*"], "description": ["d"], "pr-link": "p", "evals-only": true}]`))
+	f.Add([]byte(todaySingle))
+	f.Add([]byte(todayMulti))
+	f.Add([]byte(agenticSingle))
+	f.Add([]byte(agenticMulti))
+	f.Add([]byte(`{"k": {"image": "i", "model": "m", "model-prefix": "p", "precision": "fp8", "framework": "f", "runner": "cluster:r",
+		"multinode": false, "scenarios": {"agentic-coding": [{"dram-utilization": 0.5, "search-space": [{"tp": 8, "kv-offloading": "dram",
+		"kv-offload-backend": {"name": "b"}, "conc-start": 1, "conc-end": 4}]}]}}}`))
+	f.Add([]byte(`{"labels": {"cluster:x": ["x_0"]}, "hardware": {"cluster:x": {"available-cpu-dram-mib": 1024, "gpus-per-node": 8}}}`))
 	v := mustValidator(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		doc, err := DecodeJSON(data)

@@ -32,20 +32,25 @@ type Kind string
 
 // The kinds of document with a schema.
 const (
-	MasterConfig          Kind = "master-config"
-	Runners               Kind = "runners"
+	MasterConfig          Kind = "master-config"         // today's format (scenarios)
+	MasterConfigFeb2026   Kind = "master-config-feb2026" // the Feb-2026 format (seq-len-configs)
+	Runners               Kind = "runners"               // today's format (labels, hardware)
+	RunnersFeb2026        Kind = "runners-feb2026"       // the Feb-2026 format (label -> nodes)
 	MatrixEntrySingleNode Kind = "matrix-entry-single-node"
 	MatrixEntryMultiNode  Kind = "matrix-entry-multi-node"
-	Matrix                Kind = "matrix"
-	RawResult             Kind = "raw-result"
-	ProcessedResult       Kind = "processed-result"
-	ProcessedResults      Kind = "processed-results"
-	EvalResults           Kind = "eval-results"
-	RunStats              Kind = "run-stats"
-	Changelog             Kind = "changelog"
-	ChangelogMatrix       Kind = "changelog-matrix"
-	PowerValidation       Kind = "power-validation"
-	PowerWindow           Kind = "power-window"
+	// Agentic-coding jobs (today's format).
+	MatrixEntryAgenticSingleNode Kind = "matrix-entry-agentic-single-node"
+	MatrixEntryAgenticMultiNode  Kind = "matrix-entry-agentic-multi-node"
+	Matrix                       Kind = "matrix"
+	RawResult                    Kind = "raw-result"
+	ProcessedResult              Kind = "processed-result"
+	ProcessedResults             Kind = "processed-results"
+	EvalResults                  Kind = "eval-results"
+	RunStats                     Kind = "run-stats"
+	Changelog                    Kind = "changelog"
+	ChangelogMatrix              Kind = "changelog-matrix"
+	PowerValidation              Kind = "power-validation"
+	PowerWindow                  Kind = "power-window"
 )
 
 const baseURL = "https://inferencex.dev/schemas/"

@@ -26,7 +26,8 @@ func TestEveryKindCompiles(t *testing.T) {
 }
 
 func TestKindsHaveFiles(t *testing.T) {
-	want := []Kind{Matrix, MasterConfig, MatrixEntryMultiNode, MatrixEntrySingleNode, Runners, RawResult, Changelog, ChangelogMatrix,
+	want := []Kind{Matrix, MasterConfig, MasterConfigFeb2026, MatrixEntryMultiNode, MatrixEntrySingleNode,
+		MatrixEntryAgenticSingleNode, MatrixEntryAgenticMultiNode, Runners, RunnersFeb2026, RawResult, Changelog, ChangelogMatrix,
 		ProcessedResult, ProcessedResults, EvalResults, RunStats}
 	got := map[Kind]bool{}
 	for _, k := range Kinds() {
@@ -49,6 +50,31 @@ const multiNodeEntry = `{"image": "img:1", "model": "org/m", "model-prefix": "ds
  "prefill": {"num-worker": 1, "tp": 4, "ep": 4, "dp-attn": true, "additional-settings": ["A=1"]},
  "decode": {"num-worker": 2, "tp": 8, "ep": 8, "dp-attn": true, "additional-settings": []},
  "conc": [1, 2], "max-model-len": 2248, "exp-name": "dsr1_1k1k", "disagg": true, "run-eval": false}`
+
+const todaySingle = `{"image": "img:1", "model": "org/m", "model-prefix": "dsr1", "precision": "fp8",
+ "framework": "sglang", "runner": "cluster:h200-nv", "isl": 8192, "osl": 1024, "tp": 8, "pp": 1, "dcp-size": 1, "pcp-size": 1,
+ "conc": 4, "max-model-len": 9472, "ep": 1, "dp-attn": false, "spec-decoding": "none", "exp-name": "dsr1_8k1k",
+ "disagg": false, "run-eval": true, "eval-only": true, "router": {"name": "sglang-router", "version": "0.3.2"},
+ "recipe-fingerprint": "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}`
+
+const todayMulti = `{"image": "img:1", "model": "org/m", "model-prefix": "dsr1", "precision": "fp4",
+ "framework": "dynamo-trt", "runner": "gb200", "isl": 8192, "osl": 1024, "spec-decoding": "mtp",
+ "prefill": {"hardware": "b200", "num-worker": 1, "tp": 4, "pp": 1, "dcp-size": 1, "pcp-size": 2, "ep": 4, "dp-attn": true, "additional-settings": ["A=1"]},
+ "decode": {"hardware": "h100", "num-worker": 2, "tp": 8, "pp": 1, "dcp-size": 2, "pcp-size": 1, "ep": 8, "dp-attn": true, "additional-settings": []},
+ "conc": [16, 32], "max-model-len": 9472, "exp-name": "dsr1_8k1k", "disagg": true, "run-eval": true, "eval-conc": 32,
+ "kv-p2p-transfer": "nixl"}`
+
+const agenticSingle = `{"image": "img:1", "model": "org/m", "model-prefix": "dsv4", "precision": "fp4", "framework": "vllm",
+ "runner": "cluster:b200-dgxc", "tp": 8, "pp": 1, "dcp-size": 1, "pcp-size": 1, "ep": 1, "dp-attn": false, "spec-decoding": "mtp",
+ "conc": 4, "kv-offloading": "dram", "total-cpu-dram-gb": 3080, "duration": 3600, "exp-name": "dsv4_tp8_conc4_kvdram-vllm-simple_spec-mtp",
+ "scenario-type": "agentic-coding", "kv-offload-backend": {"name": "vllm-simple"}, "run-eval": false}`
+
+const agenticMulti = `{"image": "img:1", "model": "org/m", "model-prefix": "dsr1", "precision": "fp4", "framework": "dynamo-vllm",
+ "runner": "cluster:gb200-nv", "spec-decoding": "none",
+ "prefill": {"num-worker": 1, "tp": 4, "pp": 1, "dcp-size": 1, "pcp-size": 1, "ep": 4, "dp-attn": true, "additional-settings": []},
+ "decode": {"num-worker": 1, "tp": 8, "pp": 1, "dcp-size": 1, "pcp-size": 1, "ep": 8, "dp-attn": true, "additional-settings": []},
+ "conc": [64], "kv-offloading": "none", "total-cpu-dram-gb": 0, "duration": 3600, "exp-name": "dsr1_p1x4ep4dpa_d1x8ep8dpa_conc64",
+ "disagg": true, "scenario-type": "agentic-coding", "kv-p2p-transfer": "nixl"}`
 
 const rawResult = `{"date": "20260205-101500", "backend": "vllm", "model_id": "openai/gpt-oss-120b",
  "tokenizer_id": "openai/gpt-oss-120b", "best_of": 1, "num_prompts": 40, "request_rate": "inf", "burstiness": 1.0,
@@ -103,7 +129,7 @@ func TestValidate(t *testing.T) {
 		{"single entry missing run-eval", MatrixEntrySingleNode, edit(t, singleNodeEntry, func(m map[string]any) { delete(m, "run-eval") }),
 			[]string{`/run-eval: required key is missing`}},
 		{"single entry unknown key", MatrixEntrySingleNode, edit(t, singleNodeEntry, func(m map[string]any) { m["foo"] = 1 }),
-			[]string{`/foo: unknown key (expected one of: conc, disagg,`}},
+			[]string{`/foo: unknown key (expected one of: conc, dcp-size, disagg,`}},
 		{"single entry bad spec decoding", MatrixEntrySingleNode, edit(t, singleNodeEntry, func(m map[string]any) { m["spec-decoding"] = "eagle" }),
 			[]string{`/spec-decoding: must be one of "mtp", "draft_model", "none", got string "eagle"`}},
 		{"single entry zero conc", MatrixEntrySingleNode, edit(t, singleNodeEntry, func(m map[string]any) { m["conc"] = 0 }),
@@ -116,10 +142,46 @@ func TestValidate(t *testing.T) {
 		{"matrix of both", Matrix, "[" + singleNodeEntry + "," + multiNodeEntry + "]", nil},
 		{"matrix routes by prefill", Matrix, "[" + edit(t, multiNodeEntry, func(m map[string]any) { delete(m, "decode") }) + "]",
 			[]string{`/0/decode: required key is missing`}},
-		{"runners ok", Runners, `{"h200": ["h200-nv_0", "h200-cw_1"]}`, nil},
-		{"runners empty list", Runners, `{"h200": []}`, []string{`/h200: must not be empty`}},
-		{"runners duplicate node", Runners, `{"h200": ["a_0", "a_0"]}`, []string{`/h200: must not list the same value twice (index 0 and 1 are equal)`}},
-		{"runners not a list", Runners, `{"h200": "h200_0"}`, []string{`/h200: expected array, got string "h200_0"`}},
+		{"feb runners ok", RunnersFeb2026, `{"h200": ["h200-nv_0", "h200-cw_1"]}`, nil},
+		{"feb runners empty list", RunnersFeb2026, `{"h200": []}`, []string{`/h200: must not be empty`}},
+		{"feb runners duplicate node", RunnersFeb2026, `{"h200": ["a_0", "a_0"]}`, []string{`/h200: must not list the same value twice (index 0 and 1 are equal)`}},
+		{"feb runners not a list", RunnersFeb2026, `{"h200": "h200_0"}`, []string{`/h200: expected array, got string "h200_0"`}},
+		{"runners ok", Runners, `{"labels": {"h200": ["h200-nv_0"], "cluster:h200-nv": ["h200-nv_0"]},
+			"hardware": {"cluster:h200-nv": {"available-cpu-dram-mib": 2000000, "gpus-per-node": 8}}}`, nil},
+		{"runners without labels", Runners, `{"hardware": {}}`, []string{`/labels: required key is missing`}},
+		{"runners unknown section", Runners, `{"labels": {}, "nodes": {}}`, []string{`/nodes: unknown key (expected one of: hardware, labels)`}},
+		{"runners empty label", Runners, `{"labels": {"h200": []}}`, []string{`/labels/h200: must not be empty`}},
+		{"runners bad label", Runners, `{"labels": {"h200 nv": ["a_0"]}}`, []string{`/labels/h200 nv: a runner label must be`}},
+		{"runners hardware unknown field", Runners, `{"labels": {}, "hardware": {"cluster:x": {"available-cpu-dram-mib": 1, "gpus-per-node": 8, "cpus": 4}}}`,
+			[]string{`/hardware/cluster:x/cpus: unknown key (expected one of: available-cpu-dram-mib, gpus-per-node)`}},
+		{"runners hardware zero gpus", Runners, `{"labels": {}, "hardware": {"cluster:x": {"available-cpu-dram-mib": 1, "gpus-per-node": 0}}}`,
+			[]string{`/hardware/cluster:x/gpus-per-node: must be >= 1, got 0`}},
+		{"runners hardware missing dram", Runners, `{"labels": {}, "hardware": {"cluster:x": {"gpus-per-node": 8}}}`,
+			[]string{`/hardware/cluster:x/available-cpu-dram-mib: required key is missing`}},
+		{"single entry today ok", MatrixEntrySingleNode, todaySingle, nil},
+		{"single entry pp alone", MatrixEntrySingleNode, edit(t, singleNodeEntry, func(m map[string]any) { m["pp"] = 2 }),
+			[]string{`/dcp-size: required when pp is given`, `/pcp-size: required when pp is given`}},
+		{"single entry router image version", MatrixEntrySingleNode, edit(t, todaySingle, func(m map[string]any) {
+			m["router"] = map[string]any{"name": "r", "version": "image:x"}
+		}), []string{`/router/version: `}},
+		{"single entry bad fingerprint", MatrixEntrySingleNode, edit(t, todaySingle, func(m map[string]any) { m["recipe-fingerprint"] = "ABC" }),
+			[]string{`/recipe-fingerprint: does not match pattern`}},
+		{"single entry disagg", MatrixEntrySingleNode, edit(t, singleNodeEntry, func(m map[string]any) { m["disagg"] = true }),
+			[]string{`/disagg: must be false, got boolean true`}},
+		{"multi entry today ok", MatrixEntryMultiNode, todayMulti, nil},
+		{"multi entry worker pp alone", MatrixEntryMultiNode, edit(t, multiNodeEntry, func(m map[string]any) { m["prefill"].(map[string]any)["pp"] = 1 }),
+			[]string{`/prefill/dcp-size: required when pp is given`}},
+		{"agentic single ok", MatrixEntryAgenticSingleNode, agenticSingle, nil},
+		{"agentic single bad offload", MatrixEntryAgenticSingleNode, edit(t, agenticSingle, func(m map[string]any) { m["kv-offloading"] = "disk" }),
+			[]string{`/kv-offloading: must be one of "none", "dram", got string "disk"`}},
+		{"agentic single negative dram", MatrixEntryAgenticSingleNode, edit(t, agenticSingle, func(m map[string]any) { m["total-cpu-dram-gb"] = -1 }),
+			[]string{`/total-cpu-dram-gb: must be >= 0, got -1`}},
+		{"agentic single needs duration", MatrixEntryAgenticSingleNode, edit(t, agenticSingle, func(m map[string]any) { delete(m, "duration") }),
+			[]string{`/duration: required key is missing`}},
+		{"agentic multi ok", MatrixEntryAgenticMultiNode, agenticMulti, nil},
+		{"matrix routes agentic", Matrix, "[" + agenticSingle + "," + agenticMulti + "," + todaySingle + "," + todayMulti + "]", nil},
+		{"matrix routes agentic by scenario-type", Matrix, "[" + edit(t, agenticSingle, func(m map[string]any) { delete(m, "kv-offloading") }) + "]",
+			[]string{`/0/kv-offloading: required key is missing`}},
 		{"raw result ok", RawResult, rawResult, nil},
 		{"raw result rate inf only", RawResult, edit(t, rawResult, func(m map[string]any) { m["request_rate"] = "fast" }),
 			[]string{`/request_rate: must be "inf" or a positive number`}},
@@ -196,7 +258,16 @@ func TestValidate(t *testing.T) {
 		{"run stats ok", RunStats, `{"h200": {"n_success": 3, "total": 4}, "b200": {"n_success": 0, "total": 0}}`, nil},
 		{"run stats negative", RunStats, `{"h200": {"n_success": -1, "total": 4}}`, []string{`/h200/n_success: must be >= 0`}},
 		{"changelog ok", Changelog, `[{"config-keys": ["dsr1-*"], "description": ["x"], "pr-link": "https://x/1"}, {"config-keys": ["a"], "description": ["y"], "pr-link": "p", "evals-only": true}]`, nil},
-		{"changelog unknown field", Changelog, `[{"config-keys": ["a"], "description": ["x"], "pr-link": "p", "author": "me"}]`, []string{"/0/author: unknown key (expected one of: config-keys, description, evals-only, pr-link)"}},
+		{"changelog unknown field", Changelog, `[{"config-keys": ["a"], "description": ["x"], "pr-link": "p", "author": "me"}]`,
+			[]string{"/0/author: unknown key (expected one of: all-evals, append-only, config-keys, description, eval-min-prefill-ep, evals-only, pr-link, scenario-type)"}},
+		{"changelog v2 fields ok", Changelog, `[{"config-keys": ["a"], "description": ["x"], "pr-link": "p", "all-evals": true, "eval-min-prefill-ep": 8,
+			"scenario-type": ["agentic-coding"]}, {"config-keys": ["a"], "description": ["x"], "pr-link": "p", "append-only": true, "evals-only": false}]`, nil},
+		{"changelog append-only with evals", Changelog, `[{"config-keys": ["a"], "description": ["x"], "pr-link": "p", "append-only": true, "evals-only": true,
+			"eval-min-prefill-ep": 2}]`, []string{"/0/eval-min-prefill-ep: append-only cannot be combined", "/0/evals-only: append-only cannot be combined"}},
+		{"changelog bad scenario", Changelog, `[{"config-keys": ["a"], "description": ["x"], "pr-link": "p", "scenario-type": ["long-context"]}]`,
+			[]string{`/0/scenario-type/0: must be one of "fixed-seq-len", "agentic-coding"`}},
+		{"changelog zero prefill ep", Changelog, `[{"config-keys": ["a"], "description": ["x"], "pr-link": "p", "eval-min-prefill-ep": 0}]`,
+			[]string{`/0/eval-min-prefill-ep: must be >= 1, got 0`}},
 		{"changelog empty keys", Changelog, `[{"config-keys": [], "description": ["x"], "pr-link": "p"}]`, []string{"/0/config-keys: must not be empty"}},
 		{"changelog description string", Changelog, `[{"config-keys": ["a"], "description": "x", "pr-link": "p"}]`, []string{`/0/description: expected array, got string "x"`}},
 		{"changelog bad key", Changelog, `[{"config-keys": ["a b"], "description": ["x"], "pr-link": "p"}]`, []string{"/0/config-keys/0: must be a config key or a pattern"}},
@@ -205,7 +276,15 @@ func TestValidate(t *testing.T) {
 		{"changelog matrix bad bucket", ChangelogMatrix, `{"single_node": {"2k": [` + singleNodeEntry + `]}, "multi_node": {},
 			"changelog_metadata": {"base_ref": "a", "head_ref": "b", "entries": [{"config-keys": ["a"], "description": ["x"], "pr-link": "p"}]}}`,
 			[]string{"/changelog_metadata/entries/0/evals-only: required key is missing", "/single_node/2k: does not match pattern"}},
+		{"changelog matrix v2 ok", ChangelogMatrix, `{"single_node": {"8k1k": [` + todaySingle + `], "agentic": [` + agenticSingle + `]},
+			"multi_node": {"agentic": [` + agenticMulti + `]}, "evals": [` + todaySingle + `], "agentic_evals": [], "multinode_evals": [` + todayMulti + `],
+			"multinode_agentic_evals": [], "changelog_metadata": {"base_ref": "a", "head_ref": "b", "entries": [{"config-keys": ["a"],
+			"description": ["x"], "pr-link": "p", "evals-only": false, "all-evals": false, "append-only": false}]}}`, nil},
+		{"changelog matrix fixed row in agentic evals", ChangelogMatrix, `{"single_node": {}, "multi_node": {}, "agentic_evals": [` + todaySingle + `],
+			"changelog_metadata": {"base_ref": "a", "head_ref": "b", "entries": [{"config-keys": ["a"], "description": ["x"], "pr-link": "p", "evals-only": false}]}}`,
+			[]string{"/agentic_evals/0/kv-offloading: required key is missing"}},
 		{"master wildcard key", MasterConfig, `{"dsr1-*": {}}`, []string{`/dsr1-*: the wildcard '*' is not allowed`}},
+		{"feb master wildcard key", MasterConfigFeb2026, `{"dsr1-*": {}}`, []string{`/dsr1-*: the wildcard '*' is not allowed`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -239,27 +318,103 @@ func TestValidate(t *testing.T) {
 	}
 }
 
+// TestMasterConfigConcRules holds both master config formats to the same
+// rules for a search-space point's concurrencies and the entry's names.
 func TestMasterConfigConcRules(t *testing.T) {
 	v := mustValidator(t)
-	entry := func(space string, extra string) string {
-		return `{"k": {"image": "i", "model": "m", "model-prefix": "p", "precision": "fp8", "framework": "vllm"` + extra + `,
-			"runner": "h200", "multinode": false, "seq-len-configs": [{"isl": 1024, "osl": 1024,
-			"search-space": [` + space + `]}]}}`
+	for _, format := range []struct {
+		kind Kind
+		open string // the JSON up to the search-space list
+		ptr  string // its pointer
+	}{
+		{MasterConfigFeb2026, `"seq-len-configs": [{"isl": 1024, "osl": 1024, "search-space": [`, "/k/seq-len-configs/0/search-space/0"},
+		{MasterConfig, `"scenarios": {"fixed-seq-len": [{"isl": 1024, "osl": 1024, "search-space": [`, "/k/scenarios/fixed-seq-len/0/search-space/0"},
+	} {
+		closing := "]}]}}"
+		if format.kind == MasterConfig {
+			closing = "]}]}}}"
+		}
+		entry := func(space string, extra string) string {
+			return `{"k": {"image": "i", "model": "m", "model-prefix": "p", "precision": "fp8", "framework": "vllm"` + extra + `,
+			"runner": "h200", "multinode": false, ` + format.open + space + closing
+		}
+		p := format.ptr
+		cases := []struct {
+			name, doc, want string
+		}{
+			{"range ok", entry(`{"tp": 8, "conc-start": 4, "conc-end": 64}`, ""), ""},
+			{"list ok", entry(`{"tp": 8, "conc-list": [1, 3]}`, ""), ""},
+			{"both", entry(`{"tp": 8, "conc-list": [1], "conc-start": 1, "conc-end": 2}`, ""), p + "/conc-start: conc-list cannot be combined"},
+			{"neither", entry(`{"tp": 8}`, ""), p + ": needs the concurrencies"},
+			{"start only", entry(`{"tp": 8, "conc-start": 4}`, ""), p + "/conc-end: required when conc-start is given"},
+			{"zero start", entry(`{"tp": 8, "conc-start": 0, "conc-end": 4}`, ""), p + "/conc-start: must be >= 1, got 0"},
+			{"negative list", entry(`{"tp": 8, "conc-list": [4, -1]}`, ""), p + "/conc-list/1: must be >= 1, got -1"},
+			{"empty list", entry(`{"tp": 8, "conc-list": [], "conc-start": 1, "conc-end": 2}`, ""), p + "/conc-list: must not be empty"},
+			{"disagg single node", entry(`{"tp": 8, "conc-list": [4]}`, `, "disagg": true`), "/k/disagg: disagg: true needs multinode: true"},
+			{"plain names", entry(`{"tp": 8, "conc-list": [4]}`, `, "precision": "fp 8"`), "/k/precision: must be a plain name"},
+			{"multinode shape on single node", entry(`{"conc-list": [4], "prefill": {}}`, ""), p + "/prefill: unknown key"},
+		}
+		for _, c := range cases {
+			t.Run(string(format.kind)+"/"+c.name, func(t *testing.T) {
+				err := v.ValidateJSON(format.kind, []byte(c.doc))
+				if c.want == "" {
+					if err != nil {
+						t.Fatalf("unexpected error: %v", err)
+					}
+					return
+				}
+				if err == nil || !strings.Contains(err.Error(), c.want) {
+					t.Fatalf("want %q in error, got %v", c.want, err)
+				}
+			})
+		}
 	}
+}
+
+// TestMasterConfigToday covers the fields of today's format that the
+// schema checks on its own (cross-field rules are pkg/config's).
+func TestMasterConfigToday(t *testing.T) {
+	v := mustValidator(t)
+	doc := func(entry string) string {
+		return `{"k": {"image": "i", "model": "m", "model-prefix": "p", "precision": "fp8", "framework": "vllm", ` + entry + `}}`
+	}
+	single := func(point string) string {
+		return doc(`"runner": "cluster:h200-nv", "multinode": false, "scenarios": {"fixed-seq-len": [{"isl": 1, "osl": 1, "search-space": [` + point + `]}]}`)
+	}
+	agentic := func(top, point string) string {
+		return doc(`"runner": "cluster:h200-nv", "multinode": false, "scenarios": {"agentic-coding": [{` + top + `"search-space": [` + point + `]}]}`)
+	}
+	multi := func(top, point string) string {
+		return doc(`"runner": "gb200", "multinode": true` + top + `, "scenarios": {"fixed-seq-len": [{"isl": 1, "osl": 1, "search-space": [` + point + `]}]}`)
+	}
+	const w = `{"num-worker": 1, "tp": 4, "ep": 1, "dp-attn": false}`
 	cases := []struct {
 		name, doc, want string
 	}{
-		{"range ok", entry(`{"tp": 8, "conc-start": 4, "conc-end": 64}`, ""), ""},
-		{"list ok", entry(`{"tp": 8, "conc-list": [1, 3]}`, ""), ""},
-		{"both", entry(`{"tp": 8, "conc-list": [1], "conc-start": 1, "conc-end": 2}`, ""), "/k/seq-len-configs/0/search-space/0/conc-start: conc-list cannot be combined"},
-		{"neither", entry(`{"tp": 8}`, ""), "/k/seq-len-configs/0/search-space/0: needs the concurrencies"},
-		{"start only", entry(`{"tp": 8, "conc-start": 4}`, ""), "/k/seq-len-configs/0/search-space/0/conc-end: required when conc-start is given"},
-		{"zero start", entry(`{"tp": 8, "conc-start": 0, "conc-end": 4}`, ""), "/k/seq-len-configs/0/search-space/0/conc-start: must be >= 1, got 0"},
-		{"negative list", entry(`{"tp": 8, "conc-list": [4, -1]}`, ""), "/k/seq-len-configs/0/search-space/0/conc-list/1: must be >= 1, got -1"},
-		{"empty list", entry(`{"tp": 8, "conc-list": [], "conc-start": 1, "conc-end": 2}`, ""), "/k/seq-len-configs/0/search-space/0/conc-list: must not be empty"},
-		{"disagg single node", entry(`{"tp": 8, "conc-list": [4]}`, `, "disagg": true`), "/k/disagg: disagg: true needs multinode: true"},
-		{"plain names", entry(`{"tp": 8, "conc-list": [4]}`, `, "precision": "fp 8"`), "/k/precision: must be a plain name"},
-		{"multinode shape on single node", entry(`{"conc-list": [4], "prefill": {}}`, ""), "/k/seq-len-configs/0/search-space/0/prefill: unknown key"},
+		{"single ok", single(`{"tp": 8, "pp": 2, "dcp-size": 4, "pcp-size": 1, "router": {"name": "r", "version": "1.0"}, "conc-list": [4]}`), ""},
+		{"no scenario", doc(`"runner": "h200", "multinode": false, "scenarios": {}`), "/k/scenarios: needs at least one scenario"},
+		{"empty scenario", doc(`"runner": "h200", "multinode": false, "scenarios": {"fixed-seq-len": []}`), "/k/scenarios/fixed-seq-len: must not be empty"},
+		{"unknown scenario", doc(`"runner": "h200", "multinode": false, "scenarios": {"long-context": []}`), "/k/scenarios/long-context: unknown key"},
+		{"old key", doc(`"runner": "h200", "multinode": false, "seq-len-configs": []`), "/k/seq-len-configs: unknown key"},
+		{"pp zero", single(`{"tp": 8, "pp": 0, "conc-list": [4]}`), ".../pp: must be >= 1, got 0"},
+		{"dcp-size string", single(`{"tp": 8, "dcp-size": "2", "conc-list": [4]}`), `/dcp-size: expected integer, got string "2"`},
+		{"router without version", single(`{"tp": 8, "router": {"name": "r"}, "conc-list": [4]}`), "/router/version: required key is missing"},
+		{"router extra key", single(`{"tp": 8, "router": {"name": "r", "version": "1", "url": "x"}, "conc-list": [4]}`), "/router/url: unknown key"},
+		{"router image version", single(`{"tp": 8, "router": {"name": "r", "version": "image:x"}, "conc-list": [4]}`), "/router/version: must be the component's own release"},
+		{"p2p on single node", single(`{"tp": 8, "kv-p2p-transfer": "nixl", "conc-list": [4]}`), "/kv-p2p-transfer: kv-p2p-transfer is only valid in a multinode: true config"},
+		{"multi ok", multi(`, "kv-p2p-transfer": "nixl", "router": {"name": "r", "version": "1"}`, `{"conc-list": [4], "prefill": `+w+`, "decode": `+w+`}`), ""},
+		{"worker hardware ok", multi("", `{"conc-list": [4], "prefill": {"hardware": "b200", "num-worker": 1, "tp": 4, "pp": 1, "pcp-size": 2, "ep": 1, "dp-attn": false}, "decode": `+w+`}`), ""},
+		{"worker unknown key", multi("", `{"conc-list": [4], "prefill": {"num-worker": 1, "tp": 4, "ep": 1, "dp-attn": false, "gpus": 4}, "decode": `+w+`}`), "/prefill/gpus: unknown key"},
+		{"empty p2p", multi(`, "kv-p2p-transfer": ""`, `{"conc-list": [4], "prefill": `+w+`, "decode": `+w+`}`), "/k/kv-p2p-transfer: must not be empty"},
+		{"agentic ok", agentic(`"dram-utilization": 0.8, `, `{"tp": 8, "kv-offloading": "dram", "kv-offload-backend": {"name": "hicache"}, "conc-list": [1, 2]}`), ""},
+		{"agentic utilization zero", agentic(`"dram-utilization": 0, `, `{"tp": 8, "kv-offloading": "none", "conc-list": [1]}`), "/dram-utilization: must be in (0, 1]"},
+		{"agentic utilization above one", agentic(`"dram-utilization": 1.5, `, `{"tp": 8, "kv-offloading": "none", "conc-list": [1]}`), "/dram-utilization: must be in (0, 1]"},
+		{"agentic utilization string", agentic(`"dram-utilization": "0.8", `, `{"tp": 8, "kv-offloading": "none", "conc-list": [1]}`), `/dram-utilization: expected number, got string "0.8"`},
+		{"agentic duration is not a field", agentic(`"duration": 1800, `, `{"tp": 8, "kv-offloading": "none", "conc-list": [1]}`), "/duration: unknown key"},
+		{"agentic offloading missing", agentic("", `{"tp": 8, "conc-list": [1]}`), "/kv-offloading: required key is missing"},
+		{"agentic offloading bad", agentic("", `{"tp": 8, "kv-offloading": "disk", "conc-list": [1]}`), `/kv-offloading: must be one of "none", "dram"`},
+		{"agentic backend extra", agentic("", `{"tp": 8, "kv-offloading": "dram", "kv-offload-backend": {"name": "x", "tier": 2}, "conc-list": [1]}`), "/kv-offload-backend/tier: unknown key"},
+		{"agentic workers on single node", agentic("", `{"tp": 8, "kv-offloading": "none", "prefill": {}, "conc-list": [1]}`), "/prefill: unknown key"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -270,8 +425,9 @@ func TestMasterConfigConcRules(t *testing.T) {
 				}
 				return
 			}
-			if err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("want %q in error, got %v", c.want, err)
+			want := strings.TrimPrefix(c.want, "...")
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("want %q in error, got %v", want, err)
 			}
 		})
 	}
@@ -328,6 +484,7 @@ func TestValidatePropertiesMatchesValidate(t *testing.T) {
 	docs := []string{
 		`{}`,
 		`{"a*": {}, "b": {"image": 1}, "c": {"image": "i", "model": "m", "model-prefix": "p", "precision": "fp8", "framework": "f", "runner": "r", "multinode": false, "seq-len-configs": []}}`,
+		`{"c": {"image": "i", "model": "m", "model-prefix": "p", "precision": "fp8", "framework": "f", "runner": "r", "multinode": false, "scenarios": {"fixed-seq-len": []}}, "d": {}}`,
 	}
 	for _, d := range docs {
 		doc, err := DecodeJSON([]byte(d))
@@ -346,7 +503,7 @@ func TestValidatePropertiesMatchesValidate(t *testing.T) {
 
 func TestValidateRejectsNonJSONValues(t *testing.T) {
 	v := mustValidator(t)
-	if err := v.Validate(Runners, map[string]any{"a": []string{"x"}}); err == nil {
+	if err := v.Validate(RunnersFeb2026, map[string]any{"a": []string{"x"}}); err == nil {
 		t.Fatal("want an error for a []string value")
 	}
 	if err := v.Validate("nope", nil); err == nil {

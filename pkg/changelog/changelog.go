@@ -14,20 +14,56 @@ import (
 	"github.com/inferencex/inferencex-go/pkg/config"
 	"github.com/inferencex/inferencex-go/pkg/diag"
 	"github.com/inferencex/inferencex-go/pkg/suggest"
+	"github.com/inferencex/inferencex-go/pkg/sweep"
 	"github.com/inferencex/inferencex-go/pkg/yamldoc"
 	"github.com/inferencex/inferencex-go/schemas"
 )
 
-// Entry is one changelog entry.
+// Entry is one changelog entry. AllEvals, AppendOnly, EvalMinPrefillEP
+// and ScenarioType exist for today's configs only.
 type Entry struct {
-	ConfigKeys  []string `json:"config-keys"`
-	Description []string `json:"description"`
-	PRLink      string   `json:"pr-link"`
-	EvalsOnly   bool     `json:"evals-only"`
+	ConfigKeys       []string `json:"config-keys"`
+	Description      []string `json:"description"`
+	PRLink           string   `json:"pr-link"`
+	EvalsOnly        bool     `json:"evals-only"`
+	AllEvals         bool     `json:"all-evals"`
+	AppendOnly       bool     `json:"append-only"`
+	EvalMinPrefillEP *int     `json:"eval-min-prefill-ep"`
+	ScenarioType     []string `json:"scenario-type"`
 
 	// Index is the entry's place in the file (0-based); Line where it starts.
 	Index int `json:"-"`
 	Line  int `json:"-"`
+}
+
+// Scenarios is the entry's scenario types, all when it names none.
+func (e Entry) Scenarios() []string {
+	if len(e.ScenarioType) == 0 {
+		return sweep.ScenarioTypes()
+	}
+	return e.ScenarioType
+}
+
+// CheckFormat refuses the fields of today's format in entries that run
+// Feb-2026 configs, which have no such choices.
+func (f *File) CheckFormat(entries []Entry, format config.Format) error {
+	if format != config.FormatFeb2026 {
+		return nil
+	}
+	var problems diag.List
+	for _, e := range entries {
+		item, _ := f.Doc.Root.([]any)[e.Index].(map[string]any)
+		for _, field := range []string{"all-evals", "append-only", "eval-min-prefill-ep", "scenario-type"} {
+			if _, ok := item[field]; ok {
+				problems = append(problems, f.Doc.KeyDiag(fmt.Sprintf("/%d/%s", e.Index, field),
+					"%s is only for configs in today's format; the master configs are in the Feb-2026 format (seq-len-configs)", field))
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return problems
+	}
+	return nil
 }
 
 // File is a parsed changelog.

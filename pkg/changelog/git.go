@@ -21,6 +21,16 @@ type RepoError struct{ Msg string }
 
 func (e *RepoError) Error() string { return e.Msg }
 
+// InputError is bad input that is not tied to a line of a file (a flag
+// that the entries cannot take, a change with no new entries).
+type InputError struct{ Msg string }
+
+func (e *InputError) Error() string { return e.Msg }
+
+func inputErrorf(format string, args ...any) error {
+	return &InputError{Msg: fmt.Sprintf(format, args...)}
+}
+
 func (r Repo) git(ctx context.Context, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, "git", args...)
 	cmd.Dir = r.Dir

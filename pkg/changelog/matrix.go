@@ -9,8 +9,8 @@ import (
 	"github.com/inferencex/inferencex-go/pkg/sweep"
 )
 
-// Matrix is what `changelog matrix` prints: the jobs by node type and
-// sequence length, and the entries that asked for them.
+// Matrix is what `changelog matrix` prints for Feb-2026 configs: the jobs
+// by node type and sequence length, and the entries that asked for them.
 type Matrix struct {
 	SingleNode Buckets
 	MultiNode  Buckets
@@ -19,9 +19,17 @@ type Matrix struct {
 
 // Metadata records what the matrix was made from.
 type Metadata struct {
-	BaseRef string  `json:"base_ref"`
-	HeadRef string  `json:"head_ref"`
-	Entries []Entry `json:"entries"`
+	BaseRef string       `json:"base_ref"`
+	HeadRef string       `json:"head_ref"`
+	Entries []EntryFeb26 `json:"entries"`
+}
+
+// EntryFeb26 is an entry as the Feb-2026 matrix records it.
+type EntryFeb26 struct {
+	ConfigKeys  []string `json:"config-keys"`
+	Description []string `json:"description"`
+	PRLink      string   `json:"pr-link"`
+	EvalsOnly   bool     `json:"evals-only"`
 }
 
 // Buckets maps a sequence-length name (1k1k, 1k8k, 8k1k, <isl>_<osl>) to
@@ -43,7 +51,7 @@ func (b Buckets) Names() []string {
 	keys := b.order()
 	names := make([]string, len(keys))
 	for i, k := range keys {
-		names[i] = k.String()
+		names[i] = k.Name(config.FormatFeb2026)
 	}
 	return names
 }
@@ -51,7 +59,7 @@ func (b Buckets) Names() []string {
 // Jobs returns a bucket's jobs.
 func (b Buckets) Jobs(name string) []sweep.Entry {
 	for sl, jobs := range b.jobs {
-		if sl.String() == name {
+		if sl.Name(config.FormatFeb2026) == name {
 			return jobs
 		}
 	}
@@ -95,7 +103,7 @@ func (b Buckets) MarshalJSON() ([]byte, error) {
 		if i > 0 {
 			out.WriteByte(',')
 		}
-		name, _ := json.Marshal(sl.String())
+		name, _ := json.Marshal(sl.Name(config.FormatFeb2026))
 		out.Write(name)
 		out.WriteByte(':')
 		jobs, err := json.Marshal(b.jobs[sl])
@@ -117,11 +125,12 @@ func (m *Matrix) MarshalJSON() ([]byte, error) {
 	}{m.SingleNode, m.MultiNode, m.Metadata})
 }
 
-// Build turns new changelog entries into jobs. Each entry's keys run as
-// `test-config` does, with evals marked (--run-evals) or, for an evals-only
-// entry, only the eval jobs (--evals-only). A key asked for twice in the
-// same mode runs once; a key asked for in both modes runs in both, and a job
-// that both modes produce is listed once.
+// Build turns new changelog entries into jobs from Feb-2026 configs, as the
+// original did at f0e131f2e. Each entry's keys run as `test-config` does,
+// with evals marked (--run-evals) or, for an evals-only entry, only the
+// eval jobs (--evals-only). A key asked for twice in the same mode runs
+// once; a key asked for in both modes runs in both, and a job that both
+// modes produce is listed once.
 func (f *File) Build(m *config.Master, r *config.Runners, entries []Entry, base, head string) (*Matrix, error) {
 	type job struct {
 		key       string
@@ -129,7 +138,10 @@ func (f *File) Build(m *config.Master, r *config.Runners, entries []Entry, base,
 	}
 	seen := map[job]bool{}
 	printed := map[string]bool{}
-	mx := &Matrix{Metadata: Metadata{BaseRef: base, HeadRef: head, Entries: entries}}
+	mx := &Matrix{Metadata: Metadata{BaseRef: base, HeadRef: head}}
+	for _, e := range entries {
+		mx.Metadata.Entries = append(mx.Metadata.Entries, EntryFeb26{e.ConfigKeys, e.Description, e.PRLink, e.EvalsOnly})
+	}
 	for _, e := range entries {
 		keys, err := f.Resolve(m, e)
 		if err != nil {
@@ -145,11 +157,11 @@ func (f *File) Build(m *config.Master, r *config.Runners, entries []Entry, base,
 		if len(run) == 0 {
 			continue
 		}
-		jobs, err := sweep.TestConfig(m, r, sweep.TestConfigOptions{ConfigKeys: run})
+		jobs, _, err := sweep.TestConfig(m, r, sweep.TestConfigOptions{ConfigKeys: run})
 		if err != nil {
 			return nil, err
 		}
-		sweep.MarkEvals(jobs)
+		sweep.MarkEvalsFeb2026(jobs)
 		if e.EvalsOnly {
 			jobs = sweep.EvalsOnly(jobs)
 		}

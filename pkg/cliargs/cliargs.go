@@ -61,6 +61,7 @@ type positional struct {
 	name     string
 	help     string
 	optional bool
+	variadic bool // takes every remaining word (one or more)
 	set      func(string) error
 }
 
@@ -219,6 +220,13 @@ func (p *Parser) OptionalPositional(dst *string, name, help string) {
 	p.positionals = append(p.positionals, &positional{name: name, help: help, optional: true, set: func(s string) error { *dst = s; return nil }})
 }
 
+// Positionals declares a trailing positional argument that takes every
+// remaining word, at least one (argparse's nargs='+').
+func (p *Parser) Positionals(dst *[]string, name, help string) {
+	p.positionals = append(p.positionals, &positional{name: name, help: help, variadic: true,
+		set: func(s string) error { *dst = append(*dst, s); return nil }})
+}
+
 // MutuallyExclusive makes the named flags exclusive; when required, exactly
 // one of them must be given.
 func (p *Parser) MutuallyExclusive(required bool, flagNames ...string) {
@@ -369,12 +377,14 @@ func (p *Parser) Parse(args []string, helpOut io.Writer) error {
 			return p.usageErr("one of the arguments %s is required", strings.Join(labels, " "))
 		}
 	}
-	if len(pos) > len(p.positionals) {
+	variadic := len(p.positionals) > 0 && p.positionals[len(p.positionals)-1].variadic
+	if len(pos) > len(p.positionals) && !variadic {
 		return p.usageErr("unrecognized arguments: %s", strings.Join(pos[len(p.positionals):], " "))
 	}
 	for i, v := range pos {
-		if err := p.positionals[i].set(v); err != nil {
-			return p.usageErr("argument %s: %v", p.positionals[i].name, err)
+		pp := p.positionals[min(i, len(p.positionals)-1)]
+		if err := pp.set(v); err != nil {
+			return p.usageErr("argument %s: %v", pp.name, err)
 		}
 	}
 	return nil
@@ -419,9 +429,12 @@ func (p *Parser) synopsisLine() string {
 		b.WriteString(" " + f.synopsis())
 	}
 	for _, pp := range p.positionals {
-		if pp.optional {
+		switch {
+		case pp.variadic:
+			b.WriteString(" " + pp.name + " [" + pp.name + " ...]")
+		case pp.optional:
 			b.WriteString(" [" + pp.name + "]")
-		} else {
+		default:
 			b.WriteString(" " + pp.name)
 		}
 	}

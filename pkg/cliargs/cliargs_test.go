@@ -151,3 +151,37 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestPositionals(t *testing.T) {
+	cases := []struct {
+		args  []string
+		files []string
+		out   string
+		err   string
+	}{
+		{[]string{"a.yaml"}, []string{"a.yaml"}, "", ""},
+		{[]string{"a.yaml", "b.yaml", "--output-dir", "o"}, []string{"a.yaml", "b.yaml"}, "o", ""},
+		{[]string{"--output-dir", "o", "a.yaml", "--", "-b.yaml"}, []string{"a.yaml", "-b.yaml"}, "o", ""},
+		{[]string{"--output-dir", "o"}, nil, "o", "the following arguments are required: FILE"},
+	}
+	for _, c := range cases {
+		var files []string
+		var out string
+		p := New("tool migrate", "")
+		p.String(&out, "--output-dir", "where")
+		p.Positionals(&files, "FILE", "files")
+		err := p.Parse(c.args, &bytes.Buffer{})
+		if (err == nil) != (c.err == "") || (err != nil && !strings.Contains(err.Error(), c.err)) {
+			t.Errorf("%v: error %v, want %q", c.args, err, c.err)
+			continue
+		}
+		if err == nil && (!reflect.DeepEqual(files, c.files) || out != c.out) {
+			t.Errorf("%v: files %v out %q", c.args, files, out)
+		}
+	}
+	p := New("tool migrate", "")
+	p.Positionals(new([]string), "FILE", "files")
+	if got := p.Usage(); got != "usage: tool migrate FILE [FILE ...]" {
+		t.Errorf("usage %q", got)
+	}
+}

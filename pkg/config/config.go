@@ -1,7 +1,9 @@
 // Package config loads the master benchmark configurations
-// (configs/*-master.yaml) and the runner pool (runners.yaml),
-// validates them against their schemas and the rules a schema cannot say,
-// and reports every problem with its file, line, column and key path.
+// (configs/*-master.yaml) and the runner pool (runners.yaml), in today's
+// format (scenarios: fixed-seq-len, agentic-coding) or the Feb-2026 one
+// (seq-len-configs), validates them against their schemas and the rules a
+// schema cannot say, and reports every problem with its file, line, column
+// and key path.
 package config
 
 import (
@@ -10,8 +12,6 @@ import (
 	"io/fs"
 	"os"
 	"runtime"
-	"sort"
-	"strings"
 	"sync"
 
 	"github.com/inferencex/inferencex-go/pkg/diag"
@@ -24,28 +24,67 @@ const (
 	SpecNone = "none"
 )
 
+// KV offload modes of agentic-coding points.
+const (
+	OffloadNone = "none"
+	OffloadDRAM = "dram"
+)
+
+// ClusterPrefix starts the runner labels that name one exact fleet; an
+// agentic-coding config must run on one, so that all of its points share
+// the hardware that its DRAM budget was sized for.
+const ClusterPrefix = "cluster:"
+
+// Component is a separately versioned runtime component (the router).
+type Component struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// OffloadBackend is the KV offload backend of an agentic-coding point. It
+// has a version only where it is versioned apart from the serving stack.
+type OffloadBackend struct {
+	Name    string  `json:"name"`
+	Version *string `json:"version"`
+}
+
 // Worker is one side (prefill or decode) of a disaggregated deployment.
+// Pointer fields are absent when nil; AdditionalSettings is nil when the
+// YAML does not have the key (which the recipe fingerprint tells apart from
+// an empty list, as the original does).
 type Worker struct {
+	Hardware           *string  `json:"hardware"`
 	NumWorker          int      `json:"num-worker"`
 	TP                 int      `json:"tp"`
+	PP                 *int     `json:"pp"`
+	DCPSize            *int     `json:"dcp-size"`
+	PCPSize            *int     `json:"pcp-size"`
 	EP                 int      `json:"ep"`
 	DPAttn             bool     `json:"dp-attn"`
 	AdditionalSettings []string `json:"additional-settings"`
 }
 
 // SearchSpace is one point of a recipe's search space: the parallelism and
-// the concurrencies to run it at. Single-node points set TP (and maybe EP,
-// DPAttn); multi-node points set Prefill and Decode.
+// the concurrencies to run it at. Single-node points set TP (and maybe the
+// other sizes); multi-node points set Prefill and Decode. Agentic-coding
+// points also say how the KV cache is offloaded.
 type SearchSpace struct {
-	TP           int     `json:"tp"`
-	EP           *int    `json:"ep"`
-	DPAttn       *bool   `json:"dp-attn"`
-	SpecDecoding string  `json:"spec-decoding"`
-	ConcStart    *int    `json:"conc-start"`
-	ConcEnd      *int    `json:"conc-end"`
-	ConcList     []int   `json:"conc-list"`
-	Prefill      *Worker `json:"prefill"`
-	Decode       *Worker `json:"decode"`
+	TP               int             `json:"tp"`
+	PP               *int            `json:"pp"`
+	DCPSize          *int            `json:"dcp-size"`
+	PCPSize          *int            `json:"pcp-size"`
+	EP               *int            `json:"ep"`
+	DPAttn           *bool           `json:"dp-attn"`
+	SpecDecoding     string          `json:"spec-decoding"`
+	Router           *Component      `json:"router"`
+	KVP2PTransfer    *string         `json:"kv-p2p-transfer"`
+	KVOffloading     *string         `json:"kv-offloading"`
+	KVOffloadBackend *OffloadBackend `json:"kv-offload-backend"`
+	ConcStart        *int            `json:"conc-start"`
+	ConcEnd          *int            `json:"conc-end"`
+	ConcList         []int           `json:"conc-list"`
+	Prefill          *Worker         `json:"prefill"`
+	Decode           *Worker         `json:"decode"`
 }
 
 // Spec returns the spec-decoding mode, "none" when unset.
@@ -56,6 +95,22 @@ func (s SearchSpace) Spec() string {
 	return s.SpecDecoding
 }
 
+// Offloading returns the KV offload mode, "none" when unset.
+func (s SearchSpace) Offloading() string {
+	if s.KVOffloading == nil {
+		return OffloadNone
+	}
+	return *s.KVOffloading
+}
+
+// Size returns a parallelism size, 1 when unset.
+func Size(p *int) int {
+	if p == nil {
+		return 1
+	}
+	return *p
+}
+
 // SeqLenConfig is the search space for one input/output sequence length.
 type SeqLenConfig struct {
 	ISL         int           `json:"isl"`
@@ -63,7 +118,22 @@ type SeqLenConfig struct {
 	SearchSpace []SearchSpace `json:"search-space"`
 }
 
-// Entry is one recipe: a config key and how to benchmark it.
+// AgenticConfig is one agentic-coding scenario: trace replay at each of its
+// points' concurrencies.
+type AgenticConfig struct {
+	DRAMUtilization *float64      `json:"dram-utilization"`
+	SearchSpace     []SearchSpace `json:"search-space"`
+}
+
+// Scenarios are the benchmark scenarios of a recipe in today's format.
+type Scenarios struct {
+	FixedSeqLen   []SeqLenConfig  `json:"fixed-seq-len"`
+	AgenticCoding []AgenticConfig `json:"agentic-coding"`
+}
+
+// Entry is one recipe: a config key and how to benchmark it. Whatever the
+// file's format, Scenarios holds its search spaces (a Feb-2026 file's
+// seq-len-configs are its fixed-seq-len scenario).
 type Entry struct {
 	Key           string         `json:"-"`
 	Image         string         `json:"image"`
@@ -74,17 +144,21 @@ type Entry struct {
 	Runner        string         `json:"runner"`
 	Multinode     bool           `json:"multinode"`
 	Disagg        bool           `json:"disagg"`
-	SeqLenConfigs []SeqLenConfig `json:"seq-len-configs"`
+	Router        *Component     `json:"router"`
+	KVP2PTransfer *string        `json:"kv-p2p-transfer"`
+	Scenarios     Scenarios      `json:"scenarios"`
+	SeqLenConfigs []SeqLenConfig `json:"seq-len-configs"` // the Feb-2026 format only
 
 	// Where the entry was read from, for messages about it.
-	File string `json:"-"`
-	Line int    `json:"-"`
-	doc  *yamldoc.Doc
-	ptr  string
+	File   string `json:"-"`
+	Line   int    `json:"-"`
+	Format Format `json:"-"`
+	doc    *yamldoc.Doc
+	ptr    string
 }
 
 // Diag builds a diagnostic about a part of the entry: sub is a JSON pointer
-// relative to the entry ("/runner", "/seq-len-configs/0").
+// relative to the entry ("/runner", "/scenarios/fixed-seq-len/0").
 func (e *Entry) Diag(sub, format string, args ...any) diag.Diagnostic {
 	if e.doc == nil {
 		return diag.Diagnostic{File: e.File, Line: e.Line, Path: diag.PathFromPointer("/" + e.Key + sub), Message: fmt.Sprintf(format, args...)}
@@ -92,9 +166,38 @@ func (e *Entry) Diag(sub, format string, args ...any) diag.Diagnostic {
 	return e.doc.Diag(e.ptr+sub, format, args...)
 }
 
+// KeyDiag is Diag located at the key that names the part rather than its
+// value.
+func (e *Entry) KeyDiag(sub, format string, args ...any) diag.Diagnostic {
+	if e.doc == nil {
+		return e.Diag(sub, format, args...)
+	}
+	return e.doc.KeyDiag(e.ptr+sub, format, args...)
+}
+
+// Raw is the entry as the YAML has it, as generic values: what the
+// changelog's append-only check compares between two revisions.
+func (e *Entry) Raw() any {
+	if e.doc == nil {
+		return nil
+	}
+	v, _ := e.doc.Lookup(e.ptr)
+	return v
+}
+
+// FixedSeqLenPtr is the JSON pointer, relative to the entry, of its i-th
+// fixed-seq-len scenario in the file's format.
+func (e *Entry) FixedSeqLenPtr(i int) string {
+	if e.Format == FormatFeb2026 {
+		return fmt.Sprintf("/seq-len-configs/%d", i)
+	}
+	return fmt.Sprintf("/scenarios/fixed-seq-len/%d", i)
+}
+
 // Master is the merged content of one or more master config files, in the
-// order the files and their keys were given.
+// order the files and their keys were given. They share one format.
 type Master struct {
+	Format  Format
 	Entries []*Entry
 	byKey   map[string]*Entry
 }
@@ -112,15 +215,6 @@ func (m *Master) Keys() []string {
 		keys[i] = e.Key
 	}
 	return keys
-}
-
-// Runners is the runner pool: runner type -> node names.
-type Runners struct {
-	File  string
-	Types []string // in file order
-	Nodes map[string][]string
-
-	doc *yamldoc.Doc
 }
 
 // readDoc reads and parses one YAML file.
@@ -152,45 +246,75 @@ func schemaDiags(doc *yamldoc.Doc, err error) (diag.List, error) {
 	return out, nil
 }
 
-// LoadMaster reads, validates and merges master config files. Every problem
-// in every file is reported, as a diag.List.
+// loadedFile is one master config file, parsed and checked on its own.
+type loadedFile struct {
+	doc      *yamldoc.Doc
+	format   Format
+	first    string // the first entry key that shows the format
+	problems diag.List
+	err      error
+}
+
+// LoadMaster reads, validates and merges master config files, which must
+// share one format. Every problem in every file is reported, as a
+// diag.List.
 func LoadMaster(v *schemas.Validator, files []string) (*Master, error) {
 	if len(files) == 0 {
 		return nil, errors.New("no master config files given")
 	}
-	m := &Master{byKey: map[string]*Entry{}}
 	// Parsing and schema validation of each file are independent: do them
 	// in parallel, then merge in the order the files were given.
-	type loaded struct {
-		doc      *yamldoc.Doc
-		problems diag.List
-		err      error
-	}
-	results := make([]loaded, len(files))
+	results := make([]loadedFile, len(files))
 	var wg sync.WaitGroup
 	for i, file := range files {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i].doc, results[i].problems, results[i].err = readMaster(v, file)
+			results[i] = readMaster(v, file)
 		}()
 	}
 	wg.Wait()
+	return mergeMaster(results)
+}
+
+// mergeMaster merges the files checked on their own, in order.
+func mergeMaster(results []loadedFile) (*Master, error) {
+	m := &Master{byKey: map[string]*Entry{}, Format: FormatUnknown}
 	var problems diag.List
-	for _, res := range results {
+	var formatFrom *loadedFile
+	for i := range results {
+		res := &results[i]
 		if res.err != nil {
 			return nil, res.err
 		}
 		problems = append(problems, res.problems...)
-		doc := res.doc
-		if doc == nil {
+		if res.doc == nil {
 			continue
 		}
+		if res.format != FormatUnknown {
+			if formatFrom != nil && res.format != m.Format {
+				problems = append(problems, res.doc.KeyDiag(diag.AppendToken("", res.first),
+					"this file is in %s but %s is in %s: the master config files of one call must share a format (matrixgen migrate rewrites Feb-2026 files)",
+					res.format.Describe(), formatFrom.doc.File, m.Format.Describe()))
+				continue
+			}
+			m.Format, formatFrom = res.format, res
+		}
+	}
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	if m.Format == FormatUnknown {
+		m.Format = FormatToday
+	}
+	for _, res := range results {
+		doc := res.doc
 		file := doc.File
+		lines := doc.KeyPositions("")
 		for _, key := range doc.Keys("") {
 			ptr := diag.AppendToken("", key)
-			e := &Entry{Key: key, File: file, Line: doc.KeyPos(ptr).Line, doc: doc, ptr: ptr}
-			if err := doc.Decode(ptr, e); err != nil {
+			e := &Entry{Key: key, File: file, Line: lines[key].Line, Format: m.Format, doc: doc, ptr: ptr}
+			if err := doc.DecodeValidated(ptr, e); err != nil {
 				var l diag.List
 				if errors.As(err, &l) {
 					problems = append(problems, l...)
@@ -198,11 +322,14 @@ func LoadMaster(v *schemas.Validator, files []string) (*Master, error) {
 				}
 				return nil, err
 			}
+			if m.Format == FormatFeb2026 {
+				e.Scenarios.FixedSeqLen = e.SeqLenConfigs
+			}
 			if prev, dup := m.byKey[key]; dup {
 				problems = append(problems, doc.KeyDiag(ptr, "config key already defined in %s:%d (keys must be unique across all master config files)", prev.File, prev.Line))
 				continue
 			}
-			problems = append(problems, checkEntry(doc, ptr, e)...)
+			problems = append(problems, checkEntry(e)...)
 			m.byKey[key] = e
 			m.Entries = append(m.Entries, e)
 		}
@@ -213,85 +340,73 @@ func LoadMaster(v *schemas.Validator, files []string) (*Master, error) {
 	return m, nil
 }
 
-// readMaster parses one master config file and validates it against the
-// schema. Problems with the file come back as diagnostics (and no doc).
-func readMaster(v *schemas.Validator, file string) (*yamldoc.Doc, diag.List, error) {
+// readMaster parses one master config file, finds its format and validates
+// it against that format's schema. Problems with the file come back as
+// diagnostics (and no doc).
+func readMaster(v *schemas.Validator, file string) loadedFile {
 	doc, err := readDoc(file)
 	if err != nil {
 		var l diag.List
 		if errors.As(err, &l) {
-			return nil, l, nil
+			return loadedFile{problems: l}
 		}
-		return nil, nil, err
+		return loadedFile{err: err}
 	}
+	return checkMaster(v, doc)
+}
+
+// Source is a config file's content in memory; Name is how messages call
+// it.
+type Source struct {
+	Name string
+	Data []byte
+}
+
+// ParseMaster is LoadMaster for files already read.
+func ParseMaster(v *schemas.Validator, files ...Source) (*Master, error) {
+	if len(files) == 0 {
+		return nil, errors.New("no master config files given")
+	}
+	results := make([]loadedFile, len(files))
+	for i, f := range files {
+		doc, err := yamldoc.Parse(f.Name, f.Data)
+		if err != nil {
+			var l diag.List
+			if errors.As(err, &l) {
+				results[i] = loadedFile{problems: l}
+				continue
+			}
+			return nil, err
+		}
+		results[i] = checkMaster(v, doc)
+	}
+	return mergeMaster(results)
+}
+
+func checkMaster(v *schemas.Validator, doc *yamldoc.Doc) loadedFile {
+	file := doc.File
+	format, first, problems := detectFormat(doc)
+	if len(problems) > 0 {
+		return loadedFile{problems: problems}
+	}
+	kind := schemas.MasterConfig
+	if format == FormatFeb2026 {
+		kind = schemas.MasterConfigFeb2026
+	}
+	var err error
 	// Entries are independent: validate them on every core.
 	if root, ok := doc.Root.(map[string]any); ok {
-		err = v.ValidateProperties(schemas.MasterConfig, root, runtime.GOMAXPROCS(0))
+		err = v.ValidateProperties(kind, root, runtime.GOMAXPROCS(0))
 	} else {
-		err = v.Validate(schemas.MasterConfig, doc.Root)
+		err = v.Validate(kind, doc.Root)
 	}
 	if err != nil {
 		l, err := schemaDiags(doc, err)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", file, err)
+			return loadedFile{err: fmt.Errorf("%s: %w", file, err)}
 		}
 		l.Sort()
-		return nil, l, nil
+		return loadedFile{problems: l}
 	}
-	return doc, nil, nil
-}
-
-// checkEntry applies the rules the schema cannot express.
-func checkEntry(doc *yamldoc.Doc, ptr string, e *Entry) diag.List {
-	var out diag.List
-	for i, slc := range e.SeqLenConfigs {
-		for j, s := range slc.SearchSpace {
-			sp := fmt.Sprintf("%s/seq-len-configs/%d/search-space/%d", ptr, i, j)
-			if s.ConcStart != nil && s.ConcEnd != nil && *s.ConcEnd < *s.ConcStart {
-				out = append(out, doc.Diag(sp+"/conc-end", "must be >= conc-start (%d)", *s.ConcStart))
-			}
-		}
-	}
-	return out
-}
-
-// LoadRunners reads and validates the runner pool.
-func LoadRunners(v *schemas.Validator, file string) (*Runners, error) {
-	doc, err := readDoc(file)
-	if err != nil {
-		return nil, err
-	}
-	if err := v.Validate(schemas.Runners, doc.Root); err != nil {
-		l, err := schemaDiags(doc, err)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", file, err)
-		}
-		l.Sort()
-		return nil, l
-	}
-	r := &Runners{File: file, Nodes: map[string][]string{}, doc: doc}
-	if err := doc.Decode("", &r.Nodes); err != nil {
-		return nil, err
-	}
-	r.Types = doc.Keys("")
-	return r, nil
-}
-
-// CheckRunners reports every master config entry whose runner type the
-// runner pool does not define: such an entry could never be placed on a
-// node by runner-model-sweep or a node filter.
-func (m *Master) CheckRunners(r *Runners) error {
-	var out diag.List
-	for _, e := range m.Entries {
-		if _, ok := r.Nodes[e.Runner]; ok {
-			continue
-		}
-		types := append([]string(nil), r.Types...)
-		sort.Strings(types)
-		out = append(out, e.Diag("/runner", "runner type %q is not defined in %s (defined: %s)", e.Runner, r.File, strings.Join(types, ", ")))
-	}
-	if len(out) > 0 {
-		return out
-	}
-	return nil
+	return loadedFile{doc: doc, format: format, first: first}
 }

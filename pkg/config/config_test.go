@@ -30,20 +30,38 @@ func write(t testing.TB, dir, name, content string) string {
 	return p
 }
 
-const realConfigs = "../../configs/"
+const (
+	realConfigs = "../../configs/"
+	febConfigs  = "../../tools/matrixgen/testdata/feb2026/"
+)
 
+// TestLoadRealConfigs loads the project's configs, today's and their
+// Feb-2026 versions: the same recipes either way.
 func TestLoadRealConfigs(t *testing.T) {
 	v := validator(t)
-	m, err := LoadMaster(v, []string{realConfigs + "nvidia-master.yaml", realConfigs + "amd-master.yaml"})
+	var keys [2][]string
+	for i, dir := range []string{realConfigs, febConfigs} {
+		t.Run(dir, func(t *testing.T) {
+			m := testRealConfigs(t, v, dir)
+			keys[i] = m.Keys()
+		})
+	}
+	if strings.Join(keys[0], " ") != strings.Join(keys[1], " ") {
+		t.Errorf("the Feb-2026 copy has other keys:\n%v\n%v", keys[0], keys[1])
+	}
+}
+
+func testRealConfigs(t *testing.T, v *schemas.Validator, dir string) *Master {
+	m, err := LoadMaster(v, []string{dir + "nvidia-master.yaml", dir + "amd-master.yaml"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := LoadRunners(v, realConfigs+"runners.yaml")
+	r, err := LoadRunners(v, dir+"runners.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.CheckRunners(r); err != nil {
-		t.Fatal(err)
+	if warnings, err := m.CheckRunners(r); err != nil || len(warnings) > 0 {
+		t.Fatal(err, warnings)
 	}
 	if len(m.Entries) < 35 {
 		t.Fatalf("only %d entries", len(m.Entries))
@@ -55,7 +73,7 @@ func TestLoadRealConfigs(t *testing.T) {
 		seen["precision:"+e.Precision] = true
 		seen["framework:"+e.Framework] = true
 		seen["runner:"+e.Runner] = true
-		for _, slc := range e.SeqLenConfigs {
+		for _, slc := range e.Scenarios.FixedSeqLen {
 			seen["isl:"+strconv.Itoa(slc.ISL)+"/"+strconv.Itoa(slc.OSL)] = true
 			for _, s := range slc.SearchSpace {
 				seen["spec:"+s.Spec()] = true
@@ -84,6 +102,7 @@ func TestLoadRealConfigs(t *testing.T) {
 	if m.Keys()[0] != "dsr1-fp4-b200-dynamo-trt" {
 		t.Errorf("keys are not in file order: %v", m.Keys()[:3])
 	}
+	return m
 }
 
 const entryHead = `k:
@@ -157,8 +176,8 @@ func TestCheckRunners(t *testing.T) {
 	if got := runners.Types; len(got) != 2 || got[0] != "b200" {
 		t.Errorf("types %v", got)
 	}
-	err = master.CheckRunners(runners)
-	if err == nil || !strings.Contains(err.Error(), `m.yaml:5:11: k.runner: runner type "h200" is not defined in `) || !strings.Contains(err.Error(), "(defined: b200, mi300x)") {
+	_, err = master.CheckRunners(runners)
+	if err == nil || !strings.Contains(err.Error(), `m.yaml:5:11: k.runner: runner label "h200" is not defined in `) || !strings.Contains(err.Error(), "(defined: b200, mi300x)") {
 		t.Fatalf("got %v", err)
 	}
 }
@@ -166,12 +185,17 @@ func TestCheckRunners(t *testing.T) {
 // FuzzLoadMaster feeds arbitrary files to the loader, seeded with the real
 // configs: it must answer with entries or diagnostics, never panic or hang.
 func FuzzLoadMaster(f *testing.F) {
-	for _, name := range []string{"nvidia-master.yaml", "amd-master.yaml", "runners.yaml"} {
-		data, err := os.ReadFile(realConfigs + name)
-		if err != nil {
-			f.Fatal(err)
+	for _, dir := range []string{realConfigs, febConfigs, upstreamMain} {
+		for _, name := range []string{"nvidia-master.yaml", "amd-master.yaml", "runners.yaml"} {
+			data, err := os.ReadFile(dir + name)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(data)
 		}
-		f.Add(data)
+	}
+	for _, src := range todayCases {
+		f.Add([]byte(src.src))
 	}
 	f.Add([]byte(entryHead + "  multinode: false\n  seq-len-configs:\n  - isl: 1024\n    osl: 1024\n    search-space:\n    - {tp: 8, conc-start: 4, conc-end: 64}\n"))
 	v := validator(f)
@@ -190,15 +214,23 @@ func FuzzLoadMaster(f *testing.F) {
 			return
 		}
 		for _, e := range m.Entries {
-			for _, slc := range e.SeqLenConfigs {
-				for _, s := range slc.SearchSpace {
-					if s.ConcStart != nil && (*s.ConcStart < 1 || s.ConcEnd == nil || *s.ConcEnd < *s.ConcStart) {
-						t.Fatalf("accepted a bad range in %s", e.Key)
-					}
-					if e.Multinode != (s.Prefill != nil && s.Decode != nil) {
-						t.Fatalf("accepted a search space of the wrong shape in %s", e.Key)
-					}
+			for _, p := range e.points() {
+				s := p.s
+				if s.ConcStart != nil && (*s.ConcStart < 1 || s.ConcEnd == nil || *s.ConcEnd < *s.ConcStart) {
+					t.Fatalf("accepted a bad range in %s", e.Key)
 				}
+				if e.Multinode != (s.Prefill != nil && s.Decode != nil) {
+					t.Fatalf("accepted a search space of the wrong shape in %s", e.Key)
+				}
+				if s.Prefill == nil && s.TP%Size(s.DCPSize) != 0 {
+					t.Fatalf("accepted tp %d with dcp-size %d in %s", s.TP, Size(s.DCPSize), e.Key)
+				}
+				if p.agentic != nil && (s.Offloading() == OffloadDRAM) != (s.KVOffloadBackend != nil) {
+					t.Fatalf("accepted kv-offloading %s with backend %v in %s", s.Offloading(), s.KVOffloadBackend, e.Key)
+				}
+			}
+			if e.Format == FormatToday && len(e.Scenarios.AgenticCoding) > 0 && !strings.HasPrefix(e.Runner, ClusterPrefix) {
+				t.Fatalf("accepted agentic config %s on runner %q", e.Key, e.Runner)
 			}
 		}
 		if _, err := LoadRunners(v, p); err != nil {

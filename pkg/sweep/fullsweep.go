@@ -1,6 +1,7 @@
 package sweep
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -15,27 +16,47 @@ type FullSweepOptions struct {
 	Frameworks       []string
 	RunnerTypes      []string
 	SeqLens          []SeqLen
-	StepSize         int // concurrency range multiplier, >= 2
+	Scenarios        []string // today's format: fixed-seq-len, agentic-coding
+	StepSize         int      // concurrency range multiplier, >= 2
 	MinConc          *int
 	MaxConc          *int
-	MaxTP            *int // single-node only
-	MaxEP            *int // single-node only
+	MaxTP            *int // single-node fixed-seq-len only
+	MaxEP            *int // single-node fixed-seq-len only
 	SingleNode       bool
 	MultiNode        bool
 	RunnerNodeFilter string // expand each job to the nodes whose name contains it
 }
 
+// nodeTypes says which kinds of job to generate. A Feb-2026 sweep holds one
+// kind (the original required exactly one flag); today's holds both when
+// neither flag is given, as upstream's does.
+func nodeTypes(f config.Format, single, multi bool) (bool, bool, error) {
+	if f == config.FormatFeb2026 {
+		if single == multi {
+			return false, false, optErr("exactly one of --single-node and --multi-node is required with Feb-2026 configs (today's configs take both kinds when neither is given)")
+		}
+		return single, multi, nil
+	}
+	if !single && !multi {
+		return true, true, nil
+	}
+	return single, multi, nil
+}
+
 // Validate rejects option values that make no sense (and on which the
 // original tool looped forever or silently produced nothing).
-func (o FullSweepOptions) Validate(r *config.Runners) error {
-	if o.SingleNode == o.MultiNode {
-		return optErr("exactly one of --single-node and --multi-node is required")
+func (o FullSweepOptions) Validate(f config.Format, r *config.Runners) error {
+	if _, _, err := nodeTypes(f, o.SingleNode, o.MultiNode); err != nil {
+		return err
 	}
 	if o.StepSize < 2 {
 		return optErr("--step-size must be at least 2 (a concurrency range multiplies by it), got %d", o.StepSize)
 	}
-	for name, v := range map[string]*int{"--min-conc": o.MinConc, "--max-conc": o.MaxConc, "--max-tp": o.MaxTP, "--max-ep": o.MaxEP} {
-		if err := positive(name, v); err != nil {
+	for _, c := range []struct {
+		name string
+		v    *int
+	}{{"--min-conc", o.MinConc}, {"--max-conc", o.MaxConc}, {"--max-tp", o.MaxTP}, {"--max-ep", o.MaxEP}} {
+		if err := positive(c.name, c.v); err != nil {
 			return err
 		}
 	}
@@ -56,19 +77,26 @@ func (o FullSweepOptions) Validate(r *config.Runners) error {
 	return nil
 }
 
-// FullSweep expands every selected recipe. Single-node recipes become one
-// job per concurrency (per node with a node filter); multi-node recipes one
-// job per search-space point carrying its list of concurrencies.
+// wants tells whether a scenario type is selected (no selection: all).
+func wants(scenarios []string, s string) bool {
+	return len(scenarios) == 0 || slices.Contains(scenarios, s)
+}
+
+// FullSweep expands every selected recipe. Single-node fixed-seq-len recipes
+// become one job per concurrency (per node with a node filter); multi-node
+// ones one job per search-space point carrying its list of concurrencies;
+// agentic-coding ones one job per concurrency.
 func FullSweep(m *config.Master, r *config.Runners, o FullSweepOptions) ([]Entry, error) {
-	if err := o.Validate(r); err != nil {
+	if err := o.Validate(m.Format, r); err != nil {
 		return nil, err
 	}
+	single, multi, _ := nodeTypes(m.Format, o.SingleNode, o.MultiNode)
 	out := []Entry{}
 	for _, e := range m.Entries {
 		if !selected(e, o.ModelPrefixes, o.Precisions, o.Frameworks) {
 			continue
 		}
-		if len(o.RunnerTypes) > 0 && !containsStr(o.RunnerTypes, e.Runner) {
+		if len(o.RunnerTypes) > 0 && !slices.Contains(o.RunnerTypes, e.Runner) {
 			continue
 		}
 		runners := []string{e.Runner}
@@ -78,23 +106,45 @@ func FullSweep(m *config.Master, r *config.Runners, o FullSweepOptions) ([]Entry
 				continue
 			}
 		}
-		for _, slc := range e.SeqLenConfigs {
-			sl := SeqLen{slc.ISL, slc.OSL}
-			if len(o.SeqLens) > 0 && !containsSeqLen(o.SeqLens, sl) {
-				continue
+		if wants(o.Scenarios, ScenarioFixedSeqLen) {
+			for _, slc := range e.Scenarios.FixedSeqLen {
+				sl := SeqLen{slc.ISL, slc.OSL}
+				if len(o.SeqLens) > 0 && !slices.Contains(o.SeqLens, sl) {
+					continue
+				}
+				for _, s := range slc.SearchSpace {
+					switch {
+					case e.Multinode && multi:
+						conc := trimConcList(concValues(s, o.StepSize), o.MinConc, o.MaxConc)
+						if len(conc) == 0 {
+							continue
+						}
+						for _, runner := range runners {
+							out = append(out, multiEntry(e, runner, sl, s, slices.Clone(conc)))
+						}
+					case !e.Multinode && single:
+						out = append(out, o.singleNode(e, runners, sl, s)...)
+					}
+				}
 			}
-			for _, s := range slc.SearchSpace {
-				switch {
-				case e.Multinode && o.MultiNode:
-					conc := trimConcList(concValues(s, o.StepSize), o.MinConc, o.MaxConc)
-					if len(conc) == 0 {
-						continue
-					}
-					for _, runner := range runners {
-						out = append(out, multiEntry(e, runner, sl, s, append([]int(nil), conc...)))
-					}
-				case !e.Multinode && o.SingleNode:
-					out = append(out, o.singleNode(e, runners, sl, s)...)
+		}
+		if !wants(o.Scenarios, ScenarioAgentic) || (e.Multinode && !multi) || (!e.Multinode && !single) {
+			continue
+		}
+		for i := range e.Scenarios.AgenticCoding {
+			a := &e.Scenarios.AgenticCoding[i]
+			for _, s := range a.SearchSpace {
+				budget, err := offloadBudget(e, a, s, r)
+				if err != nil {
+					return nil, err
+				}
+				// The original filters agentic concurrencies plainly: no
+				// range clipping, no --max-conc stand-in, no --max-tp/--max-ep.
+				conc := slices.DeleteFunc(concValues(s, o.StepSize), func(c int) bool {
+					return (o.MinConc != nil && c < *o.MinConc) || (o.MaxConc != nil && c > *o.MaxConc)
+				})
+				if len(conc) > 0 {
+					out = append(out, agenticEntries(e, s, budget, conc, runners)...)
 				}
 			}
 		}
@@ -112,7 +162,8 @@ func (o FullSweepOptions) singleNode(e *config.Entry, runners []string, sl SeqLe
 	}
 	var conc []int
 	if len(s.ConcList) > 0 {
-		// The original crashed here; a list is trimmed like a multi-node list.
+		// The Feb-2026 original crashed here; a list is trimmed like a
+		// multi-node list (as upstream main does).
 		conc = trimConcList(s.ConcList, o.MinConc, o.MaxConc)
 	} else {
 		conc = o.trimConcRange(*s.ConcStart, *s.ConcEnd)
@@ -177,22 +228,4 @@ func trimConcList(values []int, minConc, maxConc *int) []int {
 		out = kept
 	}
 	return out
-}
-
-func containsStr(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func containsSeqLen(list []SeqLen, s SeqLen) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

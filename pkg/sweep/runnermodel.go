@@ -9,7 +9,7 @@ import (
 )
 
 // RunnerModelSweepOptions selects the configs to try on every node of one
-// runner type.
+// runner label.
 type RunnerModelSweepOptions struct {
 	RunnerType       string
 	ModelPrefixes    []string
@@ -21,15 +21,18 @@ type RunnerModelSweepOptions struct {
 	RunnerNodeFilter string
 }
 
-// RunnerModelSweep checks that every node of a runner type can run every
-// config of that type: for each config with a 1k1k search space it runs one
-// short job (1k1k, max-model-len 2048, exp-name <prefix>_test) on each
-// node. Single-node configs use their highest TP at its lowest
-// concurrency; multi-node configs use the search-space point with the
-// lowest concurrency.
+// RunnerModelSweep checks that every node of a runner label can run every
+// config of that label: for each config with a 1k1k fixed-seq-len search
+// space it runs one short job (1k1k, exp-name <prefix>_test) on each node.
+// Single-node configs use their highest TP at its lowest concurrency;
+// multi-node configs use the search-space point with the lowest
+// concurrency. The original (Feb-2026) wrote max-model-len 2048; today's
+// configs use their own rule (isl + osl + 256). Upstream main has no such
+// command; this one is the project's.
 func RunnerModelSweep(m *config.Master, r *config.Runners, o RunnerModelSweepOptions) ([]Entry, error) {
-	if o.SingleNode == o.MultiNode {
-		return nil, optErr("exactly one of --single-node and --multi-node is required")
+	single, multi, err := nodeTypes(m.Format, o.SingleNode, o.MultiNode)
+	if err != nil {
+		return nil, err
 	}
 	if err := positive("--conc", o.Conc); err != nil {
 		return nil, err
@@ -46,19 +49,23 @@ func RunnerModelSweep(m *config.Master, r *config.Runners, o RunnerModelSweepOpt
 			return nil, optErr("no node of runner type %q matches --runner-node-filter %q", o.RunnerType, o.RunnerNodeFilter)
 		}
 	}
-	test := SeqLen{1024, 1024}
+	test := SeqLen1k1k
+	mml := maxModelLen(m.Format, test.ISL, test.OSL)
+	if m.Format == config.FormatFeb2026 {
+		mml = test.ISL + test.OSL
+	}
 	out := []Entry{}
 	for _, e := range m.Entries {
 		if e.Runner != o.RunnerType || !selected(e, o.ModelPrefixes, o.Precisions, o.Frameworks) {
 			continue
 		}
-		if (o.SingleNode && e.Multinode) || (o.MultiNode && !e.Multinode) {
+		if (!single && !e.Multinode) || (!multi && e.Multinode) {
 			continue
 		}
 		var target *config.SeqLenConfig
-		for i := range e.SeqLenConfigs {
-			if (SeqLen{e.SeqLenConfigs[i].ISL, e.SeqLenConfigs[i].OSL}) == test {
-				target = &e.SeqLenConfigs[i]
+		for i := range e.Scenarios.FixedSeqLen {
+			if (SeqLen{e.Scenarios.FixedSeqLen[i].ISL, e.Scenarios.FixedSeqLen[i].OSL}) == test {
+				target = &e.Scenarios.FixedSeqLen[i]
 				break
 			}
 		}
@@ -73,7 +80,7 @@ func RunnerModelSweep(m *config.Master, r *config.Runners, o RunnerModelSweepOpt
 			}
 			for _, node := range nodes {
 				en := multiEntry(e, node, test, s, []int{conc})
-				en.MaxModelLen, en.ExpName = 2048, e.ModelPrefix+"_test"
+				en.MaxModelLen, en.ExpName = mml, e.ModelPrefix+"_test"
 				out = append(out, en)
 			}
 			continue
@@ -90,7 +97,7 @@ func RunnerModelSweep(m *config.Master, r *config.Runners, o RunnerModelSweepOpt
 		}
 		for _, node := range nodes {
 			en := singleEntry(e, node, test, s, conc)
-			en.MaxModelLen, en.ExpName = 2048, e.ModelPrefix+"_test"
+			en.MaxModelLen, en.ExpName = mml, e.ModelPrefix+"_test"
 			out = append(out, en)
 		}
 	}

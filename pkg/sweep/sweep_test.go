@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -37,17 +38,29 @@ func TestExpandConc(t *testing.T) {
 }
 
 func TestSeqLen(t *testing.T) {
-	for _, name := range SeqLenNames() {
-		sl, ok := ParseSeqLen(name)
-		if !ok || sl.String() != name {
-			t.Errorf("%s round trips to %v", name, sl)
+	for _, f := range []config.Format{config.FormatFeb2026, config.FormatToday} {
+		for _, name := range SeqLenNames(f) {
+			sl, ok := ParseSeqLen(f, name)
+			if !ok || sl.Name(f) != name {
+				t.Errorf("%v: %s round trips to %v", f, name, sl)
+			}
+		}
+		if s := (SeqLen{2048, 128}).Name(f); s != "2048_128" {
+			t.Errorf("got %s", s)
+		}
+		if _, ok := ParseSeqLen(f, "2k2k"); ok {
+			t.Error("2k2k is not a known sequence length")
 		}
 	}
-	if s := (SeqLen{2048, 128}).String(); s != "2048_128" {
-		t.Errorf("got %s", s)
+	// Today's format has no 1k8k name (upstream dropped it).
+	if _, ok := ParseSeqLen(config.FormatToday, "1k8k"); ok {
+		t.Error("1k8k parsed in today's format")
 	}
-	if _, ok := ParseSeqLen("2k2k"); ok {
-		t.Error("2k2k is not a known sequence length")
+	if s := SeqLen1k8k.Name(config.FormatToday); s != "1024_8192" {
+		t.Errorf("today's name of 1024/8192: %s", s)
+	}
+	if s := SeqLen1k8k.Name(config.FormatFeb2026); s != "1k8k" {
+		t.Errorf("Feb-2026 name of 1024/8192: %s", s)
 	}
 }
 
@@ -215,7 +228,7 @@ func TestOptionErrors(t *testing.T) {
 func TestTestConfigNodeFilter(t *testing.T) {
 	m, r := load(t, single("k", "h200", "  - isl: 1024\n    osl: 1024\n    search-space:\n    - {tp: 8, conc-start: 4, conc-end: 8}\n")+
 		multi("mk", "gb200", "  - isl: 1024\n    osl: 1024\n    search-space:\n    - conc-list: [4]\n"+workers))
-	got, err := TestConfig(m, r, TestConfigOptions{ConfigKeys: []string{"k", "mk"}, RunnerNodeFilter: "n"})
+	got, _, err := TestConfig(m, r, TestConfigOptions{ConfigKeys: []string{"k", "mk"}, RunnerNodeFilter: "n"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +245,7 @@ func TestTestConfigNodeFilter(t *testing.T) {
 	if !reflect.DeepEqual(runners, want) {
 		t.Errorf("runners %v, want %v", runners, want)
 	}
-	_, err = TestConfig(m, r, TestConfigOptions{ConfigKeys: []string{"k", "mk"}, RunnerNodeFilter: "cw"})
+	_, _, err = TestConfig(m, r, TestConfigOptions{ConfigKeys: []string{"k", "mk"}, RunnerNodeFilter: "cw"})
 	var l diag.List
 	if !errors.As(err, &l) || len(l) != 1 || !strings.Contains(l[0].String(), `mk.runner: no node of runner type "gb200" matches --runner-node-filter "cw"`) {
 		t.Errorf("got %v", err)
@@ -241,18 +254,18 @@ func TestTestConfigNodeFilter(t *testing.T) {
 
 func TestTestConfigRepeatedKeyRunsOnce(t *testing.T) {
 	m, r := load(t, single("k", "h200", "  - isl: 1024\n    osl: 1024\n    search-space:\n    - {tp: 8, conc-start: 4, conc-end: 8}\n"))
-	got, err := TestConfig(m, r, TestConfigOptions{ConfigKeys: []string{"k", "k"}})
+	got, _, err := TestConfig(m, r, TestConfigOptions{ConfigKeys: []string{"k", "k"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 2 {
 		t.Errorf("%d entries, want 2", len(got))
 	}
-	got, err = TestConfig(m, r, TestConfigOptions{ConfigKeys: []string{"k"}, Conc: []int{8, 100}})
+	got, _, err = TestConfig(m, r, TestConfigOptions{ConfigKeys: []string{"k"}, Conc: []int{8, 100}})
 	if err != nil || !reflect.DeepEqual(concs(t, got), []int{8}) {
 		t.Errorf("--conc filter: %v %v", got, err)
 	}
-	if _, err := TestConfig(m, r, TestConfigOptions{ConfigKeys: []string{"k", "nope"}}); err == nil || !strings.Contains(err.Error(), "config key(s) not found: nope") {
+	if _, _, err := TestConfig(m, r, TestConfigOptions{ConfigKeys: []string{"k", "nope"}}); err == nil || !strings.Contains(err.Error(), "config key(s) not found: nope") {
 		t.Errorf("got %v", err)
 	}
 }
@@ -308,7 +321,7 @@ func TestRunnerModelSweepSingleNode(t *testing.T) {
 	}
 }
 
-func TestMarkEvals(t *testing.T) {
+func TestMarkEvalsFeb2026(t *testing.T) {
 	mk := func(tp, conc int, runner string, sl SeqLen, dp bool) *SingleNodeEntry {
 		return &SingleNodeEntry{Model: "m", Runner: runner, Framework: "f", Precision: "p", ISL: sl.ISL, OSL: sl.OSL, TP: tp, Conc: conc, DPAttn: dp, SpecDecoding: "none"}
 	}
@@ -322,7 +335,7 @@ func TestMarkEvals(t *testing.T) {
 		mk(8, 64, "b", SeqLen1k8k, false),  // another runner
 		&MultiNodeEntry{ISL: 1024, OSL: 8192, RunEval: true},
 	}
-	MarkEvals(entries)
+	MarkEvalsFeb2026(entries)
 	var marked []int
 	for i, e := range entries {
 		switch x := e.(type) {
@@ -368,7 +381,7 @@ func FuzzFullSweep(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	const real = "../../configs/"
+	const real = "../../tools/matrixgen/testdata/upstream-main/"
 	m, err := config.LoadMaster(v, []string{real + "nvidia-master.yaml", real + "amd-master.yaml"})
 	if err != nil {
 		f.Fatal(err)
@@ -405,10 +418,30 @@ func FuzzFullSweep(f *testing.F) {
 				if x.Conc < 1 || (o.MaxConc != nil && x.Conc > *o.MaxConc) || (o.MinConc != nil && x.Conc < *o.MinConc) {
 					t.Fatalf("conc %d outside [%v, %v]", x.Conc, o.MinConc, o.MaxConc)
 				}
+				if o.MaxTP != nil && x.TP > *o.MaxTP {
+					t.Fatalf("tp %d above --max-tp %d", x.TP, *o.MaxTP)
+				}
+			case *AgenticSingleNodeEntry:
+				if (o.MaxConc != nil && x.Conc > *o.MaxConc) || (o.MinConc != nil && x.Conc < *o.MinConc) {
+					t.Fatalf("agentic conc %d outside [%v, %v]", x.Conc, o.MinConc, o.MaxConc)
+				}
 			case *MultiNodeEntry:
 				if len(x.Conc) == 0 {
 					t.Fatal("empty conc list")
 				}
+			case *AgenticMultiNodeEntry:
+				if len(x.Conc) != 1 {
+					t.Fatalf("agentic multi-node job with concurrencies %v", x.Conc)
+				}
+			}
+		}
+		// Evals on every matrix must keep every job and mark within it.
+		if err := MarkEvals(got, true); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range EvalsOnly(got) {
+			if x, ok := e.(*MultiNodeEntry); ok && (x.EvalConc == nil || !slices.Contains(x.Conc, *x.EvalConc) || *x.EvalConc < MinEvalConc) {
+				t.Fatalf("multi-node eval job with eval-conc %v of %v", x.EvalConc, x.Conc)
 			}
 		}
 	})

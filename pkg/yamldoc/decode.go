@@ -28,6 +28,21 @@ func (d *Doc) Decode(ptr string, out any) error {
 	return d.decode(val, n, ptr, rv.Elem())
 }
 
+// DecodeValidated is Decode for a value that its schema has already held to
+// its shape: it decodes the same, without looking up the YAML nodes, which
+// only set the order in which problems would have been found.
+func (d *Doc) DecodeValidated(ptr string, out any) error {
+	rv := reflect.ValueOf(out)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return diag.Errorf(d.File, 0, 0, "", "internal: Decode needs a non-nil pointer, got %T", out)
+	}
+	val, ok := d.Lookup(ptr)
+	if !ok {
+		return diag.List{d.Diag(ptr, "required value is missing")}
+	}
+	return d.decode(val, nil, ptr, rv.Elem())
+}
+
 // Lookup returns the generic value at ptr.
 func (d *Doc) Lookup(ptr string) (any, bool) {
 	node := d.Root
@@ -149,7 +164,7 @@ func (d *Doc) decode(val any, n *yaml.Node, ptr string, dst reflect.Value) error
 		if !ok {
 			return fail("a mapping")
 		}
-		fields := structFields(dst.Type())
+		fields := d.structFields(dst.Type())
 		keys, nodes := orderedKeys(n, m)
 		for _, k := range keys {
 			idx, ok := fields[k]
@@ -188,7 +203,18 @@ func orderedKeys(n *yaml.Node, m map[string]any) ([]string, map[string]*yaml.Nod
 	return keys, nil
 }
 
-func structFields(t reflect.Type) map[string]int {
+// structFields returns a struct type's field indexes by JSON name,
+// remembered in the document: decoding a config file meets the same few
+// types thousands of times.
+func (d *Doc) structFields(t reflect.Type) map[string]int {
+	d.fieldsMu.Lock()
+	defer d.fieldsMu.Unlock()
+	if f, ok := d.fields[t]; ok {
+		return f
+	}
+	if d.fields == nil {
+		d.fields = map[reflect.Type]map[string]int{}
+	}
 	fields := map[string]int{}
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
@@ -204,6 +230,7 @@ func structFields(t reflect.Type) map[string]int {
 		}
 		fields[name] = i
 	}
+	d.fields[t] = fields
 	return fields
 }
 

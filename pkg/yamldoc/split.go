@@ -22,7 +22,7 @@ const splitMinSize = 16 << 10
 // key its first line names. Differential fuzzing (FuzzSplitMatchesWhole)
 // holds it to the whole-file result.
 func parseSplit(file string, data []byte, minSize, workers int) (*Doc, bool) {
-	if len(data) < minSize || bytes.ContainsAny(data, "&*!%\t\r") || bytes.Contains(data, []byte("<<")) {
+	if len(data) < minSize || !splittable(data) {
 		return nil, false
 	}
 	starts := keyLines(data)
@@ -125,6 +125,29 @@ func parseSplit(file string, data []byte, minSize, workers int) (*Doc, bool) {
 		}
 	}
 	return &Doc{File: file, Root: root, node: doc}, true
+}
+
+// splittable tells whether a file is free of what could tie its parts
+// together or change how they parse: anchors, aliases, merge keys, tags,
+// directives, tabs and CR line ends. Lines that hold only a comment do not
+// count (upstream's configs write "*" and "&" in comments), since none of
+// those can start inside a comment.
+func splittable(data []byte) bool {
+	for len(data) > 0 {
+		line := data
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			data = nil
+		}
+		if t := bytes.TrimLeft(line, " "); len(t) > 0 && t[0] == '#' && !bytes.ContainsAny(t, "\t\r") {
+			continue
+		}
+		if bytes.ContainsAny(line, "&*!%\t\r") || bytes.Contains(line, []byte("<<")) {
+			return false
+		}
+	}
+	return true
 }
 
 type keyLine struct{ offset int }

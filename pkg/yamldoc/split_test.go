@@ -82,6 +82,13 @@ func TestSplitGivesUp(t *testing.T) {
 	if _, ok := parseSplit("t.yaml", []byte("# c\na: 1\nb: 2\nc: 3\nd: 4\n"), 0, 2); !ok {
 		t.Error("a plain mapping with a leading comment must split")
 	}
+	// "*" and "&" in comment lines cannot be aliases or anchors.
+	if _, ok := parseSplit("t.yaml", []byte("a: 1\n  # TP & EP, 5*4 GPUs\nb: 2\nc: 3\nd: 4\n"), 0, 2); !ok {
+		t.Error("a mapping with & and * in comments must split")
+	}
+	if _, ok := parseSplit("t.yaml", []byte("a: &x 1\nb: *x\nc: 3\nd: 4\n"), 0, 2); ok {
+		t.Error("an anchor must not be split")
+	}
 }
 
 // FuzzSplitMatchesWhole: whenever the file is split, the result must be the
@@ -90,6 +97,8 @@ func FuzzSplitMatchesWhole(f *testing.F) {
 	f.Add("a: 1\nb: [1, 2]\nc:\n  d: x\ne: {f: g}\n")
 	f.Add("# head\nk1:\n  image: x\n  list:\n  - 1\n  - 2\nk2: 'q'\nk3: |\n  block\nk4: 4\n")
 	f.Add("a: 'x\nb: y'\nc: 1\nd: 2\n")
+	f.Add("a: \"x\n  # & *y\"\nb: 1\n# c & d *\nc: [1,\n  # *\n  2]\nd: 2\n")
+	f.Add("a: |\n  # *a &b\nb: 1\nc: 2\nd: 3\n")
 	f.Fuzz(func(t *testing.T, src string) {
 		for _, workers := range []int{2, 3} {
 			split, ok := parseSplit("f.yaml", []byte(src), 0, workers)

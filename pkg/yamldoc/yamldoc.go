@@ -14,10 +14,12 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"reflect"
 	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/inferencex/inferencex-go/pkg/diag"
 	"gopkg.in/yaml.v3"
@@ -33,6 +35,15 @@ type Doc struct {
 	Root any
 
 	node *yaml.Node // the document node; nil for an empty file
+
+	// A document the fast reader read has positions of its own; its node
+	// tree is built by the library when something needs it.
+	pos      *posNode
+	data     []byte
+	nodeOnce sync.Once
+
+	fieldsMu sync.Mutex
+	fields   map[reflect.Type]map[string]int // Decode's struct layouts
 }
 
 // Limits against hostile input (alias bombs, deep nesting).
@@ -44,6 +55,9 @@ const (
 // Parse decodes data, the contents of file. The error, if any, is a
 // diag.List.
 func Parse(file string, data []byte) (*Doc, error) {
+	if root, pos, ok := fastParse(file, data); ok {
+		return &Doc{File: file, Root: root, pos: pos, data: data}, nil
+	}
 	if d, ok := parseSplit(file, data, splitMinSize, runtime.GOMAXPROCS(0)); ok {
 		return d, nil
 	}
@@ -93,6 +107,15 @@ func syntaxError(file string, err error) error {
 // node reached, the key node naming it (nil for array items and the root),
 // and whether the whole pointer was found.
 func (d *Doc) walk(ptr string) (n, key *yaml.Node, found bool) {
+	if d.pos != nil {
+		d.nodeOnce.Do(func() {
+			// The fast reader read the file, so the library does too (held
+			// so by FuzzFastMatchesLibrary).
+			if whole, err := parseWhole(d.File, d.data); err == nil {
+				d.node = whole.node
+			}
+		})
+	}
 	if d.node == nil {
 		return nil, nil, ptr == ""
 	}
@@ -137,6 +160,10 @@ func (d *Doc) walk(ptr string) (n, key *yaml.Node, found bool) {
 // Pos returns where the value at ptr is, or, when nothing is there (a
 // missing key), where its nearest enclosing value is.
 func (d *Doc) Pos(ptr string) Pos {
+	if d.pos != nil {
+		n, _ := d.fastWalk(ptr)
+		return n.pos
+	}
 	n, _, _ := d.walk(ptr)
 	if n == nil {
 		return Pos{}
@@ -147,6 +174,13 @@ func (d *Doc) Pos(ptr string) Pos {
 // KeyPos returns where the key naming the value at ptr is written; for array
 // elements and the root it is the value's position.
 func (d *Doc) KeyPos(ptr string) Pos {
+	if d.pos != nil {
+		n, found := d.fastWalk(ptr)
+		if found && ptr != "" && n.keyPos != (Pos{}) {
+			return n.keyPos
+		}
+		return n.pos
+	}
 	n, key, found := d.walk(ptr)
 	if found && key != nil {
 		return Pos{key.Line, key.Column}
@@ -157,9 +191,51 @@ func (d *Doc) KeyPos(ptr string) Pos {
 	return Pos{n.Line, n.Column}
 }
 
+// KeyPositions returns where each key of the object at ptr is written, in
+// one walk (KeyPos looks each up from the root).
+func (d *Doc) KeyPositions(ptr string) map[string]Pos {
+	if d.pos != nil {
+		n, found := d.fastWalk(ptr)
+		if !found || n.kids == nil {
+			return nil
+		}
+		out := make(map[string]Pos, len(n.keys))
+		for _, k := range n.keys {
+			out[k] = n.kids[k].keyPos
+		}
+		return out
+	}
+	n, _, found := d.walk(ptr)
+	if !found {
+		return nil
+	}
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	pairs, err := (&converter{}).pairs(n, 0)
+	if err != nil {
+		return nil
+	}
+	out := make(map[string]Pos, len(pairs))
+	for _, p := range pairs {
+		out[p[0].Value] = Pos{p[0].Line, p[0].Column}
+	}
+	return out
+}
+
 // Keys returns the keys of the object at ptr in the order the file has them
 // (keys brought in by merge keys last).
 func (d *Doc) Keys(ptr string) []string {
+	if d.pos != nil {
+		n, found := d.fastWalk(ptr)
+		if !found || n.kids == nil {
+			return nil
+		}
+		return append(make([]string, 0, len(n.keys)), n.keys...)
+	}
 	n, _, found := d.walk(ptr)
 	if !found {
 		return nil

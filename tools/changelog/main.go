@@ -27,6 +27,7 @@ import (
 	"github.com/inferencex/inferencex-go/pkg/config"
 	"github.com/inferencex/inferencex-go/pkg/diag"
 	"github.com/inferencex/inferencex-go/pkg/ghaction"
+	"github.com/inferencex/inferencex-go/pkg/sweep"
 	"github.com/inferencex/inferencex-go/schemas"
 )
 
@@ -50,9 +51,10 @@ Decides what a change to perf-changelog.yaml benchmarks.
 
 commands:
   matrix   print the jobs that the entries added between two refs ask for, as JSON:
-           {"single_node": {"1k1k": [...], ...}, "multi_node": {...}, "changelog_metadata": {...}}
-  check    validate the whole changelog (for pull-request gating): every entry valid, every
-           config key known, a final newline, and with --base-ref only additions
+           {"single_node": {"1k1k": [...], "agentic": [...]}, "multi_node": {...},
+            "evals": [...], ..., "changelog_metadata": {...}}
+  check    gate a pull request: a final newline, every entry valid, and with --base-ref
+           the matrix of the new entries builds (--strict: the file only grew at its end)
 
 Run 'changelog COMMAND -h' for a command's options. Exit status: 0 success, 1 failure,
 2 bad command line or invalid changelog.
@@ -92,6 +94,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	var c common
 	p := cliargs.New("changelog "+cmd, "")
 	var body func() error
+	var mo modes
 	switch cmd {
 	case "-h", "--help":
 		fmt.Fprint(stdout, topHelp)
@@ -102,14 +105,33 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		c.register(p)
 		p.String(&base, "--base-ref", "the ref before the change (origin/main, the push's before SHA)", cliargs.Required(), cliargs.Metavar("REF"))
 		p.String(&head, "--head-ref", "the ref with the change (the PR head SHA, the push's after SHA)", cliargs.Required(), cliargs.Metavar("REF"))
+		mo.register(p, true)
 		p.String(&output, "--github-output", "also write the JSON to the step output NAME ($GITHUB_OUTPUT)", cliargs.Metavar("NAME"))
-		body = func() error { return matrix(ctx, c, base, head, output, stdout, gha) }
+		body = func() error {
+			out, err := matrix(ctx, c, base, head, mo)
+			if err != nil {
+				return err
+			}
+			if output != "" {
+				if err := gha.SetOutput(output, string(out)); err != nil {
+					return err
+				}
+			}
+			if _, err := fmt.Fprintf(stdout, "%s\n", out); err != nil {
+				return fmt.Errorf("writing the matrix: %w", err)
+			}
+			return nil
+		}
 	case "check":
-		p.Description = "Validate the whole changelog; with --base-ref also that it only grew by new entries."
-		var base string
+		p.Description = "Gate a pull request's perf-changelog.yaml: a final newline and valid entries; with --base-ref also the matrix of the new entries (today's configs) or that the file only grew by new entries (Feb-2026 configs)."
+		var base, head string
+		var strict bool
 		c.register(p)
-		p.String(&base, "--base-ref", "compare the working tree file with this ref: only additions allowed", cliargs.Metavar("REF"))
-		body = func() error { return check(ctx, c, base, stdout) }
+		p.String(&base, "--base-ref", "compare with this ref: the new entries must build a matrix (only additions allowed)", cliargs.Metavar("REF"))
+		p.String(&head, "--head-ref", "the ref with the change (default: the working tree)", cliargs.Metavar("REF"))
+		mo.register(p, false)
+		p.Bool(&strict, "--strict", "today's configs, with --base-ref: also require the file's old bytes unchanged and the new entries appended at its end, one blank line apart")
+		body = func() error { return check(ctx, c, base, head, mo, strict, stdout) }
 	default:
 		fmt.Fprint(stderr, topHelp)
 		fmt.Fprintf(stderr, "changelog: error: unknown command %q (choose from matrix, check)\n", cmd)
@@ -135,7 +157,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			fmt.Fprintln(stderr, "changelog:", werr)
 		}
 		return exitInvalid
-	case errors.As(err, new(*changelog.RepoError)), errors.As(err, new(*inputError)):
+	case errors.As(err, new(*changelog.RepoError)), errors.As(err, new(*changelog.InputError)), errors.As(err, new(*sweep.OptionError)):
 		fmt.Fprintf(stderr, "%s: error: %v\n", p.Prog, err)
 		if gha.InWorkflow() {
 			_ = gha.Error(diag.Diagnostic{File: c.changelogFile, Message: err.Error()})
@@ -146,13 +168,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	return exitFailure
 }
 
-// inputError is bad input that is not tied to a line of a file.
-type inputError struct{ msg string }
+// modes are the switches of today's changelog processing.
+type modes struct {
+	trimConc, allEvals, evalsOnly bool
+}
 
-func (e *inputError) Error() string { return e.msg }
+func (m *modes) register(p *cliargs.Parser, trim bool) {
+	if trim {
+		p.Bool(&m.trimConc, "--trim-conc", "today's configs: run each throughput recipe at its lowest concurrency only (pull-request sweeps)")
+	}
+	p.Bool(&m.allEvals, "--all-evals", "today's configs: every entry as if it said all-evals")
+	p.Bool(&m.evalsOnly, "--evals-only", "today's configs: every entry as if it said evals-only")
+}
 
 func inputErrorf(format string, args ...any) error {
-	return &inputError{msg: fmt.Sprintf(format, args...)}
+	return &changelog.InputError{Msg: fmt.Sprintf(format, args...)}
 }
 
 // loadConfigs reads the master configs and runner pool.
@@ -165,90 +195,187 @@ func loadConfigs(v *schemas.Validator, c common) (*config.Master, *config.Runner
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := m.CheckRunners(r); err != nil {
+	if _, err := m.CheckRunners(r); err != nil {
 		return nil, nil, err
 	}
 	return m, r, nil
 }
 
-func matrix(ctx context.Context, c common, base, head, output string, stdout io.Writer, gha *ghaction.Action) error {
-	v, err := schemas.New()
-	if err != nil {
-		return err
+// checkModes refuses today's switches with Feb-2026 configs.
+func checkModes(f config.Format, mo modes) error {
+	if f != config.FormatFeb2026 || !(mo.trimConc || mo.allEvals || mo.evalsOnly) {
+		return nil
 	}
-	m, r, err := loadConfigs(v, c)
-	if err != nil {
-		return err
-	}
-	repo := changelog.Repo{Dir: c.repo}
+	return inputErrorf("--trim-conc, --all-evals and --evals-only are only for configs in today's format; the master configs are in the Feb-2026 format (seq-len-configs)")
+}
+
+// changes reads what a change did to the changelog: its new entries, and
+// the file at head ("" head: the working tree).
+type change struct {
+	file    *changelog.File
+	added   []int
+	rel     string
+	headRaw []byte
+	baseRaw []byte
+}
+
+func readChange(ctx context.Context, repo changelog.Repo, file, base, head string, requireBase bool) (*change, error) {
 	baseC, err := repo.Commit(ctx, base)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	headC, err := repo.Commit(ctx, head)
+	headC := ""
+	if head != "" {
+		if headC, err = repo.Commit(ctx, head); err != nil {
+			return nil, err
+		}
+	}
+	rel, err := repo.RelPath(ctx, file)
 	if err != nil {
-		return err
+		return nil, inputErrorf("%v", err)
 	}
-	rel, err := repo.RelPath(ctx, c.changelogFile)
+	baseRaw, err := repo.Show(ctx, baseC, base, rel)
 	if err != nil {
-		return inputErrorf("%v", err)
+		if requireBase {
+			return nil, fmt.Errorf("%w (a sweep compares two versions of the changelog)", err)
+		}
+		return nil, err
 	}
-	if _, err := repo.Show(ctx, baseC, base, rel); err != nil {
-		return fmt.Errorf("%w (a sweep compares two versions of the changelog)", err)
+	var headRaw []byte
+	if head != "" {
+		headRaw, err = repo.Show(ctx, headC, head, rel)
+	} else {
+		headRaw, err = os.ReadFile(file)
+		if err != nil {
+			err = diag.Errorf(rel, 0, 0, "", "cannot read: %v", err)
+		}
 	}
-	headData, err := repo.Show(ctx, headC, head, rel)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	text, err := repo.Diff(ctx, baseC, headC, rel)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	d, err := changelog.ParseDiff(text)
 	if err != nil {
-		return fmt.Errorf("reading git diff: %w", err)
+		return nil, fmt.Errorf("reading git diff: %w", err)
 	}
-	f, err := changelog.Parse(rel, headData)
+	f, err := changelog.Parse(rel, headRaw)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	added, err := f.Added(d, base)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if len(added) == 0 {
-		return inputErrorf("%s has no new entries between %s and %s", rel, base, head)
-	}
-	entries, err := f.Entries(v, added)
+	return &change{file: f, added: added, rel: rel, headRaw: headRaw, baseRaw: baseRaw}, nil
+}
+
+// matrix builds the JSON of the jobs that the entries added between base
+// and head ("" head: the working tree) ask for.
+func matrix(ctx context.Context, c common, base, head string, mo modes) ([]byte, error) {
+	v, err := schemas.New()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	mx, err := f.Build(m, r, entries, base, head)
+	m, r, err := loadConfigs(v, c)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	if err := checkModes(m.Format, mo); err != nil {
+		return nil, err
+	}
+	repo := changelog.Repo{Dir: c.repo}
+	ch, err := readChange(ctx, repo, c.changelogFile, base, head, true)
+	if err != nil {
+		return nil, err
+	}
+	headName := head
+	if headName == "" {
+		headName = "working-tree"
+	}
+	if len(ch.added) == 0 {
+		return nil, inputErrorf("%s has no new entries between %s and %s", ch.rel, base, headName)
+	}
+	f := ch.file
+	entries, err := f.Entries(v, ch.added)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.CheckFormat(entries, m.Format); err != nil {
+		return nil, err
+	}
+	var mx any
+	if m.Format == config.FormatFeb2026 {
+		mx, err = f.Build(m, r, entries, base, head)
+	} else {
+		mx, err = f.BuildToday(m, r, entries, base, headName, changelog.TodayOptions{
+			TrimConc: mo.trimConc, AllEvals: mo.allEvals, EvalsOnly: mo.evalsOnly,
+			Base: func() (*config.Master, *config.Runners, error) { return configsAt(ctx, repo, v, c, base) },
+		})
+	}
+	if err != nil {
+		return nil, err
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(mx); err != nil {
-		return err
+		return nil, err
 	}
 	out := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	if err := v.ValidateJSON(schemas.ChangelogMatrix, out); err != nil {
-		return fmt.Errorf("internal error: the changelog matrix breaks its schema: %w", err)
+		return nil, fmt.Errorf("internal error: the changelog matrix breaks its schema: %w", err)
 	}
-	if output != "" {
-		if err := gha.SetOutput(output, string(out)); err != nil {
-			return err
-		}
-	}
-	if _, err := fmt.Fprintf(stdout, "%s\n", out); err != nil {
-		return fmt.Errorf("writing the matrix: %w", err)
-	}
-	return nil
+	return out, nil
 }
 
-func check(ctx context.Context, c common, base string, stdout io.Writer) error {
+// configsAt reads the master configs and runner pool as they are at a ref
+// (the same paths in the repository as the working tree's).
+func configsAt(ctx context.Context, repo changelog.Repo, v *schemas.Validator, c common, ref string) (*config.Master, *config.Runners, error) {
+	commit, err := repo.Commit(ctx, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	read := func(path string) (config.Source, error) {
+		rel, err := repo.RelPath(ctx, path)
+		if err != nil {
+			return config.Source{}, inputErrorf("%v", err)
+		}
+		data, err := repo.Show(ctx, commit, ref, rel)
+		if err != nil {
+			return config.Source{}, fmt.Errorf("%w (append-only compares the configs at the base revision)", err)
+		}
+		return config.Source{Name: ref + ":" + rel, Data: data}, nil
+	}
+	var sources []config.Source
+	for _, path := range c.configFiles {
+		s, err := read(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		sources = append(sources, s)
+	}
+	m, err := config.ParseMaster(v, sources...)
+	if err != nil {
+		return nil, nil, err
+	}
+	rs, err := read(c.runnerConfig)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := config.ParseRunners(v, rs.Name, rs.Data)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := m.CheckRunners(r); err != nil {
+		return nil, nil, err
+	}
+	return m, r, nil
+}
+
+func check(ctx context.Context, c common, base, head string, mo modes, strict bool, stdout io.Writer) error {
 	v, err := schemas.New()
 	if err != nil {
 		return err
@@ -257,6 +384,115 @@ func check(ctx context.Context, c common, base string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := checkModes(m.Format, mo); err != nil {
+		return err
+	}
+	if head != "" && base == "" {
+		return inputErrorf("--head-ref needs --base-ref")
+	}
+	if m.Format == config.FormatFeb2026 {
+		if strict || head != "" {
+			return inputErrorf("--strict and --head-ref are only for configs in today's format")
+		}
+		return checkFeb2026(ctx, c, v, m, base, stdout)
+	}
+	repo := changelog.Repo{Dir: c.repo}
+	name := c.changelogFile
+	if rel, err := repo.RelPath(ctx, c.changelogFile); err == nil {
+		name = rel // as the repository names it, for annotations
+	} else if base != "" {
+		return inputErrorf("%v", err)
+	}
+	var data []byte
+	if head != "" {
+		commit, err := repo.Commit(ctx, head)
+		if err != nil {
+			return err
+		}
+		if data, err = repo.Show(ctx, commit, head, name); err != nil {
+			return err
+		}
+	} else if data, err = os.ReadFile(c.changelogFile); err != nil {
+		return diag.Errorf(c.changelogFile, 0, 0, "", "cannot read: %v", err)
+	}
+	f, err := changelog.Parse(name, data)
+	if err != nil {
+		return err
+	}
+	problems := finalNewline(name, data)
+	entries, err := f.Entries(v, nil)
+	if err != nil {
+		var l diag.List
+		if !errors.As(err, &l) {
+			return err
+		}
+		problems = append(problems, l...)
+	}
+	if base == "" {
+		// No history to tell new entries from old: every entry must
+		// resolve.
+		for _, e := range entries {
+			if _, err := f.Resolve(m, e); err != nil {
+				var l diag.List
+				if !errors.As(err, &l) {
+					return err
+				}
+				problems = append(problems, l...)
+			}
+		}
+	}
+	if len(problems) > 0 {
+		problems.Sort()
+		return problems
+	}
+	if base == "" {
+		_, err = fmt.Fprintf(stdout, "%s: %d %s, all valid\n", name, f.Len(), plural(f.Len(), "entry", "entries"))
+		return err
+	}
+	out, err := matrix(ctx, c, base, head, mo)
+	if err != nil {
+		return err
+	}
+	var mx struct {
+		Metadata struct {
+			Entries []any `json:"entries"`
+		} `json:"changelog_metadata"`
+	}
+	if err := json.Unmarshal(out, &mx); err != nil {
+		return err
+	}
+	added := len(mx.Metadata.Entries)
+	if strict {
+		ch, err := readChange(ctx, repo, c.changelogFile, base, head, true)
+		if err != nil {
+			return err
+		}
+		if err := changelog.CheckAppendedBytes(name, ch.baseRaw, ch.headRaw, added); err != nil {
+			return err
+		}
+	}
+	_, err = fmt.Fprintf(stdout, "%s: %d %s, all valid; %d new since %s, and their matrix builds\n", name, f.Len(), plural(f.Len(), "entry", "entries"), added, base)
+	return err
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func finalNewline(name string, data []byte) diag.List {
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		return diag.List{{File: name, Line: bytes.Count(data, []byte("\n")) + 1,
+			Message: "the file must end with a newline (otherwise the next appended entry changes this line)"}}
+	}
+	return nil
+}
+
+// checkFeb2026 is the check for Feb-2026 configs: the whole file valid,
+// every key known, and with a base ref only new entries.
+func checkFeb2026(ctx context.Context, c common, v *schemas.Validator, m *config.Master, base string, stdout io.Writer) error {
 	data, err := os.ReadFile(c.changelogFile)
 	if err != nil {
 		return diag.Errorf(c.changelogFile, 0, 0, "", "cannot read: %v", err)
@@ -272,13 +508,16 @@ func check(ctx context.Context, c common, base string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var problems diag.List
-	if len(data) > 0 && data[len(data)-1] != '\n' {
-		problems = append(problems, diag.Diagnostic{File: name, Line: bytes.Count(data, []byte("\n")) + 1,
-			Message: "the file must end with a newline (otherwise the next appended entry changes this line)"})
-	}
+	problems := finalNewline(name, data)
 	entries, err := f.Entries(v, nil)
 	if err != nil {
+		var l diag.List
+		if !errors.As(err, &l) {
+			return err
+		}
+		problems = append(problems, l...)
+	}
+	if err := f.CheckFormat(entries, m.Format); err != nil {
 		var l diag.List
 		if !errors.As(err, &l) {
 			return err
@@ -322,11 +561,7 @@ func check(ctx context.Context, c common, base string, stdout io.Writer) error {
 		problems.Sort()
 		return problems
 	}
-	noun := "entries"
-	if f.Len() == 1 {
-		noun = "entry"
-	}
-	msg := fmt.Sprintf("%s: %d %s, all valid", name, f.Len(), noun)
+	msg := fmt.Sprintf("%s: %d %s, all valid", name, f.Len(), plural(f.Len(), "entry", "entries"))
 	if base != "" {
 		msg += fmt.Sprintf("; %d new since %s", added, base)
 	}

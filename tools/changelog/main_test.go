@@ -44,10 +44,59 @@ func copyFile(t testing.TB, src, dst string) {
 	}
 }
 
-// buildRepo makes a throw-away repository for a case: the real master
-// configs (plus the case's extra-master.yaml appended to
-// nvidia-master.yaml), a commit with base.yaml as perf-changelog.yaml and a
-// commit with head.yaml. scripts/gen-changelog-compat.py builds the same.
+// configSources are the directories a case's master configs come from, by
+// the name in its configs file: this repository's configs (today's
+// format), or their Feb-2026 copy.
+var configSources = map[string]string{
+	"today":   filepath.Join("..", "..", "configs"),
+	"feb2026": filepath.Join("..", "matrixgen", "testdata", "feb2026"),
+}
+
+// caseConfigs names a case's config source: its configs file, today's
+// configs without one.
+func caseConfigs(t testing.TB, caseDir string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(caseDir, "configs"))
+	if os.IsNotExist(err) {
+		return "today"
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	name := strings.TrimSpace(string(data))
+	if _, ok := configSources[name]; !ok {
+		t.Fatalf("%s: unknown configs %q", caseDir, name)
+	}
+	return name
+}
+
+// appendTo appends a file's content (after a blank line) to another.
+func appendTo(t testing.TB, src, dst string) {
+	t.Helper()
+	extra, err := os.ReadFile(src)
+	if os.IsNotExist(err) {
+		return
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(dst, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write(append([]byte("\n"), extra...)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// buildRepo makes a throw-away repository for a case: the master configs
+// of its source, with the case's extra-master.yaml appended to
+// nvidia-master.yaml and its extra-runners.yaml to runners.yaml; a commit
+// with base.yaml as perf-changelog.yaml and a commit with head.yaml. When
+// the case has head-master.yaml, the head commit has it in place of
+// extra-master.yaml (a config change that comes with its changelog entry).
+// scripts/gen-changelog-compat.py builds the same.
 func buildRepo(t testing.TB, caseDir string) string {
 	t.Helper()
 	repo := t.TempDir()
@@ -55,21 +104,15 @@ func buildRepo(t testing.TB, caseDir string) string {
 	if err := os.MkdirAll(configs, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"amd-master.yaml", "nvidia-master.yaml", "runners.yaml"} {
-		copyFile(t, filepath.Join("..", "..", "configs", name), filepath.Join(configs, name))
+	source := configSources[caseConfigs(t, caseDir)]
+	writeConfigs := func(extra string) {
+		for _, name := range []string{"amd-master.yaml", "nvidia-master.yaml", "runners.yaml"} {
+			copyFile(t, filepath.Join(source, name), filepath.Join(configs, name))
+		}
+		appendTo(t, filepath.Join(caseDir, extra), filepath.Join(configs, "nvidia-master.yaml"))
+		appendTo(t, filepath.Join(caseDir, "extra-runners.yaml"), filepath.Join(configs, "runners.yaml"))
 	}
-	if extra, err := os.ReadFile(filepath.Join(caseDir, "extra-master.yaml")); err == nil {
-		f, err := os.OpenFile(filepath.Join(configs, "nvidia-master.yaml"), os.O_APPEND|os.O_WRONLY, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.Write(append([]byte("\n"), extra...)); err != nil {
-			t.Fatal(err)
-		}
-		if err := f.Close(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeConfigs("extra-master.yaml")
 	git(t, repo, "init", "-q", "-b", "main")
 	changelog := filepath.Join(repo, "perf-changelog.yaml")
 	for _, version := range []string{"base", "head"} {
@@ -78,6 +121,9 @@ func buildRepo(t testing.TB, caseDir string) string {
 			copyFile(t, src, changelog)
 		} else if err := os.Remove(changelog); err != nil && !os.IsNotExist(err) {
 			t.Fatal(err)
+		}
+		if _, err := os.Stat(filepath.Join(caseDir, "head-master.yaml")); err == nil && version == "head" {
+			writeConfigs("head-master.yaml")
 		}
 		git(t, repo, "add", "-A")
 		git(t, repo, "commit", "-q", "--allow-empty", "-m", version)
@@ -174,6 +220,17 @@ func normalise(t *testing.T, data []byte) map[string]any {
 	return doc
 }
 
+func decodeJSON(t *testing.T, data []byte) any {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
 // TestCompat requires the same jobs and metadata as the original printed
 // (scripts/gen-changelog-compat.py), bucket by bucket.
 func TestCompat(t *testing.T) {
@@ -190,10 +247,32 @@ func TestCompat(t *testing.T) {
 			t.Fatal(err)
 		}
 		n++
+		caseDir, err := filepath.Abs(filepath.Join("testdata/cases", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		feb := caseConfigs(t, caseDir) == "feb2026"
 		t.Run(name, func(t *testing.T) {
 			stdout, stderr, code, _ := runCase(t, name, nil)
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			if !feb {
+				// Upstream main is deterministic: the same bytes.
+				if stdout == string(want) {
+					return
+				}
+				got, exp := decodeJSON(t, []byte(stdout)), decodeJSON(t, want)
+				if !reflect.DeepEqual(got, exp) {
+					for k := range exp.(map[string]any) {
+						g, _ := json.Marshal(got.(map[string]any)[k])
+						e, _ := json.Marshal(exp.(map[string]any)[k])
+						if string(g) != string(e) {
+							t.Errorf("%s differs:\n got  %.3000s\n want %.3000s", k, g, e)
+						}
+					}
+				}
+				t.Fatal("the output differs from upstream main's bytes")
 			}
 			got, exp := normalise(t, []byte(stdout)), normalise(t, want)
 			for _, kind := range []string{"single_node", "multi_node", "changelog_metadata"} {
@@ -205,7 +284,7 @@ func TestCompat(t *testing.T) {
 			}
 		})
 	}
-	if n < 8 {
+	if n < 17 {
 		t.Fatalf("only %d compat cases", n)
 	}
 }

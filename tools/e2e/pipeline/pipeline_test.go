@@ -32,7 +32,8 @@ func TestExpand(t *testing.T) {
 		"inputs": map[string]any{"tp": float64(8), "dp-attn": false, "model": "org/m", "ratio": 0.8},
 		"env":    map[string]any{"EXP_NAME": "dsr1_1k1k"},
 		"runner": map[string]any{"name": "h200-nb_0"},
-		"matrix": map[string]any{"config": map[string]any{"prefill": map[string]any{"tp": float64(4)}}},
+		"matrix": map[string]any{"config": map[string]any{"prefill": map[string]any{"tp": float64(4)},
+			"router": map[string]any{"name": "r", "version": "1"}, "recipe-fingerprint": "0123456789abcdef0123", "conc": []any{float64(8), float64(16)}}},
 	}
 	cases := []struct{ in, want, wantErr string }{
 		{"${{ inputs.tp }}", "8", ""},
@@ -42,8 +43,24 @@ func TestExpand(t *testing.T) {
 		{"${{ matrix.config.prefill.tp }}", "4", ""},
 		{"${{ inputs.missing }}", "", ""},
 		{"plain", "plain", ""},
-		{"${{ inputs.a || 'x' }}", "", "property paths only"},
+		{"${{ inputs.a || 'x' }}", "x", ""},
+		{"${{ inputs.model || 'x' }}", "org/m", ""},
+		{"${{ matrix.config['recipe-fingerprint'] || '' }}", "0123456789abcdef0123", ""},
+		{"${{ matrix.config['kv-p2p-transfer'] || '' }}", "", ""},
+		{"${{ matrix.config.router && toJson(matrix.config.router) || '' }}", "{\n  \"name\": \"r\",\n  \"version\": \"1\"\n}", ""},
+		{"${{ matrix.config.missing && toJson(matrix.config.missing) || '' }}", "", ""},
+		{"${{ toJson(matrix.config.conc) }}", "[\n  8,\n  16\n]", ""},
+		{"${{ matrix.config.conc[0] }}", "8", ""},
+		{"${{ inputs.dp-attn == false && 'no' || 'yes' }}", "no", ""},
+		{"${{ inputs.model != 'ORG/M' }}", "false", ""},
+		{"${{ !inputs.dp-attn }}", "true", ""},
+		{"${{ format('{0}-{1}', inputs.tp, runner.name) }}", "8-h200-nb_0", ""},
+		{"${{ fromJson('[1, 2]')[1] }}", "2", ""},
+		{"${{ matrix.config.router }}", "Object", ""},
 		{"${{ github.sha }}", "", `no context "github"`},
+		{"${{ hashFiles('x') }}", "", "does not evaluate hashFiles()"},
+		{"${{ inputs.tp == }}", "", "unexpected end"},
+		{"${{ 'open }}", "", "unterminated string"},
 	}
 	for _, c := range cases {
 		got, err := Expand(c.in, ctx)
@@ -250,4 +267,20 @@ func checkEnergy(t *testing.T, res *Result) {
 				side["integration_method"], side["reasons"])
 		}
 	}
+}
+
+// FuzzLookup: the expression parser answers any text with a value or an
+// error, never a panic or a hang.
+func FuzzLookup(f *testing.F) {
+	for _, s := range []string{"matrix.config.router && toJson(matrix.config.router) || ''", "inputs.a == 'x'", "fromJson('[1]')[0]",
+		"format('{0}', inputs.b)", "!(inputs.c || false)", "'it''s'", "-1.5e3", "matrix.config['kv-p2p-transfer']"} {
+		f.Add(s)
+	}
+	ctx := Contexts{"inputs": map[string]any{"a": "x", "b": float64(2)}, "matrix": map[string]any{"config": map[string]any{"router": map[string]any{"name": "r"}}}}
+	f.Fuzz(func(t *testing.T, expr string) {
+		v, err := Lookup(expr, ctx)
+		if err == nil {
+			_ = format(v)
+		}
+	})
 }

@@ -68,13 +68,13 @@ type Use struct {
 	Line int    // line of the config key
 }
 
-// Uses lists, per config key, the distinct jobs its search-space points ask
-// for, in config order.
+// Uses lists, per config key, the distinct jobs its fixed-seq-len
+// search-space points ask for, in config order.
 func Uses(m *config.Master) []Use {
 	var out []Use
 	for _, e := range m.Entries {
 		seen := map[Job]bool{}
-		for _, slc := range e.SeqLenConfigs {
+		for _, slc := range e.Scenarios.FixedSeqLen {
 			for _, s := range slc.SearchSpace {
 				j := Job{ModelPrefix: e.ModelPrefix, Precision: e.Precision, Framework: e.Framework,
 					Runner: e.Runner, SpecDecoding: s.Spec(), Multinode: e.Multinode}
@@ -84,6 +84,20 @@ func Uses(m *config.Master) []Use {
 				seen[j] = true
 				out = append(out, Use{Job: j, Key: e.Key, File: e.File, Line: e.Line})
 			}
+		}
+	}
+	return out
+}
+
+// CheckScenarios reports the scenarios no benchmark script runs yet:
+// agentic-coding jobs need a trace-replay script, which benchmarks/ does
+// not have, so a config of this repository must not ask for them.
+func CheckScenarios(root string, m *config.Master) []Problem {
+	var out []Problem
+	for _, e := range m.Entries {
+		if len(e.Scenarios.AgenticCoding) > 0 {
+			out = append(out, Problem{File: rel(root, e.File), Line: e.Line, Key: e.Key,
+				Msg: "an agentic-coding scenario: no benchmark script in benchmarks/ replays agentic traces yet"})
 		}
 	}
 	return out

@@ -73,6 +73,9 @@ func TestRepository(t *testing.T) {
 	for _, p := range problems {
 		t.Error(p)
 	}
+	for _, p := range CheckScenarios(root, m) {
+		t.Error(p)
+	}
 
 	pool := loadRunners(t, filepath.Join(root, "configs", "runners.yaml"))
 	demoPool := loadRunners(t, filepath.Join(root, "demo", "runners.yaml"))
@@ -187,17 +190,20 @@ func TestChecksReportProblems(t *testing.T) {
 	write(t, root, "runners/launch_h200-c.sh", "#!/usr/bin/env bash\nbash benchmarks/toy_fp8_h200.sh\n")
 	write(t, root, "runners/launch_h200-old.sh", "#!/usr/bin/env bash\nscript=$(require_benchmark_script)\n")
 	write(t, root, "runners/helper.sh", "#!/usr/bin/env bash\n")
-	write(t, root, "runners.yaml", "h200:\n- h200-a_0\n- h200-a_1\n- h200-b_0\n- h200-c_0\n")
-	point := "  seq-len-configs:\n  - isl: 1024\n    osl: 1024\n    search-space:\n    - {tp: 8, conc-start: 4, conc-end: 8}\n"
+	write(t, root, "runners.yaml", "labels:\n  h200: [h200-a_0, h200-a_1, h200-b_0, h200-c_0]\n  cluster:h200-a: [h200-a_0]\n")
+	point := "  scenarios:\n    fixed-seq-len:\n    - isl: 1024\n      osl: 1024\n      search-space:\n      - {tp: 8, conc-start: 4, conc-end: 8}\n"
+	agentic := "  scenarios:\n    agentic-coding:\n    - search-space:\n      - {tp: 8, kv-offloading: none, conc-list: [4]}\n"
 	write(t, root, "master.yaml", ""+
 		"toy-fp8-h200-sglang:\n  image: img\n  model: org/toy\n  model-prefix: toy\n  precision: fp8\n  framework: sglang\n  runner: h200\n  multinode: false\n"+point+
-		"toy-fp8-h200-trt:\n  image: img\n  model: org/toy\n  model-prefix: toy\n  precision: fp8\n  framework: trt\n  runner: h200\n  multinode: false\n"+point)
+		"toy-fp8-h200-trt:\n  image: img\n  model: org/toy\n  model-prefix: toy\n  precision: fp8\n  framework: trt\n  runner: h200\n  multinode: false\n"+point+
+		"toy-fp8-h200-sglang-agentic:\n  image: img\n  model: org/toy\n  model-prefix: toy\n  precision: fp8\n  framework: sglang\n  runner: cluster:h200-a\n  multinode: false\n"+agentic)
 
 	m := loadMaster(t, filepath.Join(root, "master.yaml"))
 	used, problems, err := CheckScripts(context.Background(), root, Uses(m))
 	if err != nil {
 		t.Fatal(err)
 	}
+	problems = append(problems, CheckScenarios(root, m)...)
 	pool := loadRunners(t, filepath.Join(root, "runners.yaml"))
 	usedLaunchers, lp := CheckLaunchers(root, pool)
 	problems = append(problems, lp...)
@@ -212,7 +218,8 @@ func TestChecksReportProblems(t *testing.T) {
 		got = append(got, p.String())
 	}
 	want := []string{
-		"master.yaml:14: toy-fp8-h200-trt: benchmarks/toy_fp8_h200_trt.sh does not exist (needed for model-prefix=toy precision=fp8 runner=h200 framework=trt spec-decoding=none single-node; docs/adding-a-config.md explains the naming)",
+		"master.yaml:15: toy-fp8-h200-trt: benchmarks/toy_fp8_h200_trt.sh does not exist (needed for model-prefix=toy precision=fp8 runner=h200 framework=trt spec-decoding=none single-node; docs/adding-a-config.md explains the naming)",
+		"master.yaml:29: toy-fp8-h200-sglang-agentic: an agentic-coding scenario: no benchmark script in benchmarks/ replays agentic traces yet",
 		"runners.yaml: runner h200-b_0 (type h200) has no launcher runners/launch_h200-b.sh",
 		"runners/launch_h200-c.sh: does not find its benchmark script with require_benchmark_script (runners/lib.sh)",
 		"benchmarks/old_fp8_h200.sh: no config point runs this benchmark script",
