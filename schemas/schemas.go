@@ -44,6 +44,7 @@ const (
 	RunStats              Kind = "run-stats"
 	Changelog             Kind = "changelog"
 	ChangelogMatrix       Kind = "changelog-matrix"
+	EvalThresholds        Kind = "eval-thresholds"
 )
 
 const baseURL = "https://inferencex.dev/schemas/"

@@ -27,7 +27,7 @@ func TestEveryKindCompiles(t *testing.T) {
 
 func TestKindsHaveFiles(t *testing.T) {
 	want := []Kind{Matrix, MasterConfig, MatrixEntryMultiNode, MatrixEntrySingleNode, Runners, RawResult, Changelog, ChangelogMatrix,
-		ProcessedResult, ProcessedResults, EvalResults, RunStats}
+		ProcessedResult, ProcessedResults, EvalResults, RunStats, EvalThresholds}
 	got := map[Kind]bool{}
 	for _, k := range Kinds() {
 		got[k] = true
