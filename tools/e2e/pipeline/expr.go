@@ -17,11 +17,9 @@ var (
 	pathRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*$`)
 )
 
-// Expand replaces every ${{ expression }} in s. Only property paths
-// (inputs.model, env.EXP_NAME, runner.name, matrix.config.tp) are evaluated:
-// that is all the benchmark template's env: and with: use, and anything
-// else is an error rather than a guess. A missing property is empty, as in
-// GitHub Actions.
+// Expand replaces every ${{ expression }} in s with its value (see
+// Evaluate for what the local runner evaluates). A missing property is
+// empty, as in GitHub Actions.
 func Expand(s string, ctx Contexts) (string, error) {
 	var firstErr error
 	out := exprRe.ReplaceAllStringFunc(s, func(m string) string {
@@ -35,11 +33,11 @@ func Expand(s string, ctx Contexts) (string, error) {
 	return out, firstErr
 }
 
-// Eval evaluates one property path and formats it as GitHub does in a
+// Eval evaluates one expression and formats it as GitHub does in a
 // string: booleans as true/false, whole numbers without a fraction, null as
 // the empty string.
 func Eval(expr string, ctx Contexts) (string, error) {
-	v, err := Lookup(expr, ctx)
+	v, err := Evaluate(expr, ctx, Status{})
 	if err != nil {
 		return "", err
 	}

@@ -41,7 +41,8 @@ func TestExpand(t *testing.T) {
 		{"${{ matrix.config.prefill.tp }}", "4", ""},
 		{"${{ inputs.missing }}", "", ""},
 		{"plain", "plain", ""},
-		{"${{ inputs.a || 'x' }}", "", "property paths only"},
+		{"${{ inputs.a || 'x' }}", "x", ""},
+		{"${{ hashFiles('x') }}", "", "does not evaluate hashFiles()"},
 		{"${{ github.sha }}", "", `no context "github"`},
 	}
 	for _, c := range cases {
@@ -113,7 +114,9 @@ var processedKeys = []string{
 // TestPipelineOnSimulatedServer runs the whole pipeline — matrixgen, the
 // benchmark template's launch and process steps with runners/launch_sim.sh and
 // benchmarks/toy_fp8_sim_sim.sh, loadgen against its simulated server,
-// resultproc, collect, summarize — on a 4-job config and checks the aggregate.
+// resultproc, collect, summarize — on a 4-job config and checks the aggregate;
+// and one eval-only job (loadgen sim-eval standing in for lm-eval) through
+// the upload, the accuracy gate and collect evals.
 func TestPipelineOnSimulatedServer(t *testing.T) {
 	root := repoRoot(t)
 	// loadgen's tiny test tokenizer, as make demo uses: nothing is downloaded.
@@ -130,15 +133,17 @@ func TestPipelineOnSimulatedServer(t *testing.T) {
 			"--runner-config", filepath.Join("tools", "e2e", "pipeline", "testdata", "runners.yaml")},
 		Env: []string{"TOKENIZER=" + tokenizer, "SIM_DECODE_STEP_MS=6", "SIM_TP_SCALING=0.7",
 			"SIM_DECODE_MS_PER_SEQ=0.5", "SIM_PREFILL_MS_PER_TOKEN=0.001"},
-		Log: &log,
+		Log:      &log,
+		EvalJobs: 1,
 	})
 	if err != nil {
 		t.Fatalf("%v\nprogress:\n%s", err, log.String())
 	}
 	t.Log("\n" + log.String())
-	if len(res.Jobs) != 4 || !res.Simulated() {
-		t.Fatalf("%d jobs (simulated: %v), want 4 on the simulated runner", len(res.Jobs), res.Simulated())
+	if len(res.Jobs) != 5 || !res.Simulated() || !res.Jobs[4].Eval {
+		t.Fatalf("%d jobs (simulated: %v), want 4 and an eval-only one on the simulated runner", len(res.Jobs), res.Simulated())
 	}
+	checkEvalJob(t, res)
 
 	data, err := os.ReadFile(res.Aggregate)
 	if err != nil {
@@ -152,8 +157,8 @@ func TestPipelineOnSimulatedServer(t *testing.T) {
 	if err := json.Unmarshal(data, &rows); err != nil {
 		t.Fatalf("%s: %v", res.Aggregate, err)
 	}
-	if len(rows) != len(res.Jobs) {
-		t.Fatalf("%s has %d rows, want one per job (%d)", res.Aggregate, len(rows), len(res.Jobs))
+	if len(rows) != 4 {
+		t.Fatalf("%s has %d rows, want one per throughput job (4)", res.Aggregate, len(rows))
 	}
 	var points []string
 	for _, row := range rows {
@@ -207,4 +212,121 @@ func TestRunRejectsForeignOutputDirectory(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, "keep.txt")); err != nil {
 		t.Errorf("the directory's file is gone: %v", err)
 	}
+}
+
+// checkEvalJob: the eval-only job ran at the first configuration's highest
+// concurrency, left its lm-eval files where collect-evals.yml downloads
+// them, passed the gate, and collect evals made a labelled row of it.
+func checkEvalJob(t *testing.T, res *Result) {
+	t.Helper()
+	j := res.Jobs[4]
+	if j.Entry["tp"] != 1.0 || j.Entry["conc"] != 8.0 || j.Entry["eval-only"] != true {
+		t.Errorf("eval job for %v", j.Entry)
+	}
+	data, err := os.ReadFile(res.EvalAggregate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []map[string]any
+	if err := json.Unmarshal(data, &rows); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 {
+		t.Fatalf("%d eval rows, want 1:\n%s", len(rows), data)
+	}
+	r := rows[0]
+	want := map[string]any{"model_prefix": "toy", "hw": "SIM", "task": "gsm8k", "conc": 8.0, "tp": 1.0, "score": 0.95,
+		"model": "inferencex/toy-model (SIMULATED)", "is_multinode": false, "isl": 128.0}
+	for k, v := range want {
+		if r[k] != v {
+			t.Errorf("eval row %s = %v, want %v", k, r[k], v)
+		}
+	}
+	if !strings.Contains(res.Gate, "| PASS ") || !strings.Contains(res.Gate, "0 failed") {
+		t.Errorf("the gate did not pass the job:\n%s", res.Gate)
+	}
+	if !strings.Contains(res.EvalSummary, "### Single-Node Eval Results") {
+		t.Errorf("eval summary:\n%s", res.EvalSummary)
+	}
+}
+
+// TestEvalGateFailsAfterUpload: a score below the threshold fails the
+// eval job in its "Verify eval scores" step, after its files went up.
+func TestEvalGateFailsAfterUpload(t *testing.T) {
+	root := repoRoot(t)
+	tokenizer := filepath.Join(root, "tools", "loadgen", "bench", "testdata", "tinytok")
+	out := filepath.Join(t.TempDir(), "out")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	_, err := Run(ctx, Options{
+		Root: root, Out: out,
+		MatrixArgs: []string{"test-config", "--config-keys", "toy-fp8-sim-sim", "--conc", "2", "--config-files",
+			filepath.Join("tools", "e2e", "pipeline", "testdata", "master.yaml"),
+			"--runner-config", filepath.Join("tools", "e2e", "pipeline", "testdata", "runners.yaml")},
+		Env:      []string{"TOKENIZER=" + tokenizer, "SIM_DECODE_STEP_MS=2", "SIM_EVAL_SCORE=0.5", "EVAL_LIMIT=4"},
+		EvalJobs: 1,
+	})
+	if err == nil || !strings.Contains(err.Error(), `step "Verify eval scores"`) || !strings.Contains(err.Error(), "below the threshold") {
+		t.Fatalf("error %v, want the gate step to fail", err)
+	}
+	uploaded, _ := filepath.Glob(filepath.Join(out, "eval_results", "eval_*", "results_*.json"))
+	meta, _ := filepath.Glob(filepath.Join(out, "eval_results", "eval_*", "meta_env.json"))
+	if len(uploaded) != 1 || len(meta) != 1 {
+		t.Errorf("uploaded eval files %v %v, want the results and meta_env.json of the failed job", uploaded, meta)
+	}
+}
+
+func TestIf(t *testing.T) {
+	ctx := Contexts{
+		"inputs": map[string]any{"eval-only": true, "run-eval": false, "name": "Sim"},
+		"env":    map[string]any{"RUN_EVAL": "true", "RESULT_FILENAME": ""},
+	}
+	ok, failed := Status{}, Status{Failed: true}
+	cases := []struct {
+		cond string
+		st   Status
+		want bool
+	}{
+		{"", ok, true},
+		{"", failed, false},
+		{"${{ !inputs.eval-only }}", ok, false},
+		{"inputs.eval-only", failed, false},
+		{"(success() || failure()) && inputs.eval-only", failed, true},
+		{"always() && env.RESULT_FILENAME != ''", failed, false},
+		{"always() && (env.RUN_EVAL == 'true' || inputs.eval-only)", failed, true},
+		{"inputs.name == 'sim'", ok, true},
+		{"inputs.run-eval == false", ok, true},
+		{"env.RUN_EVAL == true", ok, false},
+		{"cancelled()", ok, false},
+	}
+	for _, c := range cases {
+		got, err := If(c.cond, ctx, c.st)
+		if err != nil || got != c.want {
+			t.Errorf("If(%q, %+v) = %v, %v; want %v", c.cond, c.st, got, err, c.want)
+		}
+	}
+	for _, bad := range []string{"hashFiles('x')", "inputs.a ==", "'open", "github.sha", "a[0]"} {
+		if _, err := If(bad, ctx, ok); err == nil {
+			t.Errorf("If(%q): no error", bad)
+		}
+	}
+	if v, err := Eval("inputs.eval-only && 'eval_' || 'plain_'", ctx); err != nil || v != "eval_" {
+		t.Errorf("Eval: %q, %v", v, err)
+	}
+	if v, err := Eval("inputs.run-eval && 'eval_' || 'plain_'", ctx); err != nil || v != "plain_" {
+		t.Errorf("Eval: %q, %v", v, err)
+	}
+}
+
+// FuzzEvaluate: any expression is evaluated or refused, never a panic.
+func FuzzEvaluate(f *testing.F) {
+	for _, s := range []string{"(success() || failure()) && inputs.eval-only", "inputs.x && 'a' || 'b'", "!!env.X == '1'",
+		"'it''s'", "1.5e3 != -2", "((((", "always(", "inputs..x"} {
+		f.Add(s)
+	}
+	ctx := Contexts{"inputs": map[string]any{"x": true}, "env": map[string]any{"X": "1"}}
+	f.Fuzz(func(t *testing.T, expr string) {
+		_, _ = Evaluate(expr, ctx, Status{Failed: true})
+		_, _ = If(expr, ctx, Status{})
+	})
 }
