@@ -213,7 +213,7 @@ func (p *Policy) Outputs() [][2]string {
 		return "false"
 	}
 	return [][2]string{
-		{"run", b(p.Run)}, {"label", p.Label}, {"trim-conc", b(p.TrimConc)}, {"all-evals", b(p.AllEvals)},
+		{"sweep", b(p.Run)}, {"label", p.Label}, {"trim-conc", b(p.TrimConc)}, {"all-evals", b(p.AllEvals)},
 		{"evals-only", b(p.EvalsOnly)}, {"canary", b(p.Canary)}, {"fail-fast", b(p.FailFast)}, {"reason", p.Reason},
 	}
 }

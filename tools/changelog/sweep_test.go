@@ -45,7 +45,7 @@ func TestSweepPolicyCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"run<<", "\ntrue\n", "canary<<", "fail-fast<<", "evals-only<<"} {
+	for _, want := range []string{"sweep<<", "\ntrue\n", "canary<<", "fail-fast<<", "evals-only<<"} {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("GITHUB_OUTPUT lacks %q:\n%s", want, data)
 		}
