@@ -5,6 +5,7 @@
 //	collect results results/ bmk            # processed results -> agg_bmk.json
 //	collect evals eval_results/ bmk         # lm-eval outputs   -> agg_eval_bmk.json + table
 //	collect success-rate run_stats          # the run's jobs    -> run_stats.json + table
+//	collect baseline results/ --output baseline.json   # main's results of the same configurations
 //
 // See docs/collect.md.
 package main
@@ -41,7 +42,7 @@ const (
 	exitInvalid = 2 // bad command line, environment or (with --strict) input files
 )
 
-const topHelp = `usage: collect {results,evals,success-rate} [options]
+const topHelp = `usage: collect {results,evals,success-rate,baseline} [options]
 
 Gathers what the jobs of a benchmark sweep produced into aggregate files.
 
@@ -50,6 +51,9 @@ commands:
   evals DIR PREFIX        lm-eval-harness outputs under DIR -> agg_eval_PREFIX.json and a Markdown table
   success-rate NAME       jobs of this workflow run per GPU SKU -> NAME.json and a table
                           (GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_RUN_ID)
+  baseline DIR            main's newest results of the configurations under DIR, from the
+                          sweep workflow's artifacts -> an aggregate for summarize --baseline
+                          (GITHUB_TOKEN, GITHUB_REPOSITORY)
 
 Run 'collect COMMAND -h' for a command's options. Exit status: 0 success, 1 failure,
 2 bad command line, environment or (with --strict) input files.
@@ -88,9 +92,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return e.evals(args[1:])
 	case "success-rate":
 		return e.successRate(args[1:])
+	case "baseline":
+		return e.baseline(args[1:])
 	}
 	fmt.Fprint(stderr, topHelp)
-	fmt.Fprintf(stderr, "collect: error: unknown command %q (choose from results, evals, success-rate)\n", args[0])
+	fmt.Fprintf(stderr, "collect: error: unknown command %q (choose from results, evals, success-rate, baseline)\n", args[0])
 	return exitInvalid
 }
 
