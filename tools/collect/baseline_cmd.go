@@ -99,4 +99,3 @@ func (e *env) baseline(args []string) int {
 	fmt.Fprintf(e.stderr, "collect: wrote %s: baselines for %d of %d result(s) from %d run(s) read\n", out, found.Matched, len(current), len(found.Runs))
 	return exitOK
 }
-

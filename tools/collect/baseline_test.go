@@ -23,7 +23,7 @@ import (
 type mainRuns struct {
 	t        *testing.T
 	dir      string // the main-runs fixtures
-	runs     []int // run numbers, newest first
+	runs     []int  // run numbers, newest first
 	expired  map[int]bool
 	mu       sync.Mutex
 	requests []string

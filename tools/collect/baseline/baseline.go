@@ -76,7 +76,7 @@ func Find(ctx context.Context, c *ghapi.Client, v *schemas.Validator, o Options,
 	if o.MaxRuns < 1 {
 		return nil, errors.New("at least one run must be read (--max-runs)")
 	}
-	need := map[string]bool{}      // configurations still without a baseline of their recipe
+	need := map[string]bool{}       // configurations still without a baseline of their recipe
 	wantFP := map[string][]string{} // recipe fingerprints wanted per configuration
 	for _, r := range current {
 		k := r.BaselineKey()
