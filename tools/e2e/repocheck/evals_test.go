@@ -196,7 +196,7 @@ func TestEvalOnlyJob(t *testing.T) {
 // same server; a failed one is recorded, not fatal (the gate fails the job
 // after the upload), and each one's files carry its concurrency.
 func TestBatchedEval(t *testing.T) {
-	code, out, dir := runEvalJob(t, []string{"EVAL_CONC=4 8 16", "FAIL_CONC=8", "IS_MULTINODE=true",
+	code, out, dir := runEvalJob(t, []string{"EVAL_CONC=4 8 16", "FAIL_CONC=8", "IS_MULTINODE=true", `MODEL_NAME=org/"odd" \model`,
 		"PREFILL_TP=4", "PREFILL_EP=4", "PREFILL_DP_ATTN=true", "PREFILL_NUM_WORKERS=2",
 		"DECODE_TP=8", "DECODE_EP=8", "DECODE_DP_ATTN=false", "DECODE_NUM_WORKERS=1"})
 	if code != 0 {
@@ -224,7 +224,7 @@ func TestBatchedEval(t *testing.T) {
 			t.Errorf("%s = %s, want %s", k, got, v)
 		}
 	}
-	want := map[string]any{"is_multinode": true, "conc": 4.0, "tp": 4.0, "ep": 4.0, "dp_attention": true,
+	want := map[string]any{"is_multinode": true, "conc": 4.0, "tp": 4.0, "ep": 4.0, "dp_attention": true, "model": `org/"odd" \model`,
 		"prefill_num_workers": 2.0, "decode_tp": 8.0, "decode_dp_attention": false}
 	for k, v := range want {
 		if m[k] != v {
