@@ -76,8 +76,8 @@ func Find(ctx context.Context, c *ghapi.Client, v *schemas.Validator, o Options,
 	if o.MaxRuns < 1 {
 		return nil, errors.New("at least one run must be read (--max-runs)")
 	}
-	need := map[string]bool{}       // configurations still without a baseline of their recipe
-	wantFP := map[string][]string{} // recipe fingerprints wanted per configuration
+	need := map[string]bool{}       // the configurations of this sweep
+	wantFP := map[string][]string{} // their recipe fingerprints ("" where a result has none)
 	for _, r := range current {
 		k := r.BaselineKey()
 		need[k] = true
