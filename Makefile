@@ -51,13 +51,14 @@ fuzz:
 	FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh $(PKGS)
 
 # The demo: the benchmark workflow run locally (tools/e2e) on demo/master.yaml, against
-# loadgen's simulated server; its prompts come from loadgen's tiny test tokenizer, so
-# nothing is downloaded.
+# loadgen's simulated server, plus one eval-only job (lm-eval's stand-in, loadgen
+# sim-eval) through the accuracy gate; its prompts come from loadgen's tiny test
+# tokenizer, so nothing is downloaded.
 DEMO_OUT ?= demo-out
 DEMO_TOKENIZER ?= $(CURDIR)/tools/loadgen/bench/testdata/tinytok
 demo: build
 	@test -x bin/loadgen || { echo "make demo: bin/loadgen is missing (tools/loadgen has no command yet)"; exit 1; }
-	./bin/e2e -out $(DEMO_OUT) -env TOKENIZER=$(DEMO_TOKENIZER) \
+	./bin/e2e -out $(DEMO_OUT) -env TOKENIZER=$(DEMO_TOKENIZER) -evals 1 \
 	  full-sweep --single-node --config-files demo/master.yaml --runner-config demo/runners.yaml
 
 tools: $(STATICCHECK) $(ACTIONLINT)

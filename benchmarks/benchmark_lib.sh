@@ -213,8 +213,13 @@ stop_gpu_monitor() {
 # every request sent at once up to the concurrency, 2 x concurrency warm-up
 # requests, EOS ignored, TTFT/TPOT/ITL/E2EL percentiles) and writes
 # DIR/NAME.json. With --server-pid, stops the benchmark and fails as soon as
-# the server process dies.
+# the server process dies. An eval-only job (EVAL_ONLY=true) has no
+# throughput run: the call returns at once.
 run_benchmark_serving() {
+    if [[ "${EVAL_ONLY:-false}" == true ]]; then
+        echo "eval-only job: no throughput run"
+        return 0
+    fi
     local model="" port="" backend="" input_len="" output_len="" ratio="" num_prompts=""
     local max_conc="" out_name="" result_dir="" watch_pid="" chat_template=false tokenizer=""
     local loadgen="${LOADGEN_BIN:-$WORKSPACE_DIR/bin/loadgen}" restore
@@ -307,6 +312,10 @@ run_benchmark_serving() {
 # stops the GPU monitor the script started (start_gpu_monitor). Returns
 # the benchmark's status, so it is the last command of a script. TOKENIZER,
 # when set, names the tokenizer if it is not the model's.
+#
+# An eval-only job (EVAL_ONLY=true) skips the load and runs the eval at
+# EVAL_CONC (else CONC; a list is a batched eval), and returns the eval's
+# status: its files are in the working directory either way.
 run_standard_benchmark() {
     local backend="" chat=()
     while (($# > 0)); do
@@ -319,6 +328,14 @@ run_standard_benchmark() {
     check_env_vars MODEL ISL OSL CONC RANDOM_RANGE_RATIO RESULT_FILENAME SERVER_PID
     wait_for_server_ready --port "$PORT" --server-log "$SERVER_LOG" --server-pid "$SERVER_PID" \
         --sleep-interval "${HEALTH_POLL_INTERVAL:-5}"
+    if [[ "${EVAL_ONLY:-false}" == true ]]; then
+        echo "eval-only job: no throughput run"
+        export EVAL_CONCURRENT_REQUESTS=${EVAL_CONCURRENT_REQUESTS:-${EVAL_CONC:-$CONC}}
+        local status=0
+        run_eval --framework lm-eval --port "$PORT" || status=$?
+        append_lm_eval_summary || status=$((status == 0 ? 1 : status))
+        return "$status"
+    fi
     run_benchmark_serving \
         --model "$MODEL" \
         --port "$PORT" \
@@ -341,7 +358,7 @@ run_standard_benchmark() {
     # A failed eval leaves the throughput result standing: the job still
     # uploads it, and `collect evals` reports the eval job without results.
     if [[ "${RUN_EVAL:-false}" == true ]]; then
-        if run_eval --framework lm-eval --port "$PORT" --concurrent-requests "$CONC"; then
+        if EVAL_CONCURRENT_REQUESTS=${EVAL_CONCURRENT_REQUESTS:-$CONC} run_eval --framework lm-eval --port "$PORT"; then
             append_lm_eval_summary
         else
             echo "::warning::the eval of $RESULT_FILENAME failed; the benchmark result stands"
@@ -398,18 +415,40 @@ rocm_scratch_reclaim_workaround() {
 
 # ---------------------------------------------------------------------------
 # Evals (lm-eval-harness against the running server)
+#
+# An eval job is a benchmark job with EVAL_ONLY=true: the script starts the
+# server with the eval's context length (setup_eval_context), the throughput
+# run is skipped, and run_eval asks the server the task's questions with
+# lm-eval-harness at EVAL_CONCURRENT_REQUESTS (the job's CONC, or the
+# workflow's EVAL_CONC). A list of concurrencies ("16 64 256") is a batched
+# eval: one lm-eval run per concurrency against the same server, each
+# run's files staged with a _conc<N> suffix. append_lm_eval_summary then
+# writes meta_env.json (which job the eval belongs to, and for a batched
+# eval which concurrencies were asked for, completed and failed) and moves
+# the files into the working directory, where the workflow uploads them and
+# the accuracy gate (collect evals --thresholds) judges them.
+#
+# Environment: EVAL_ONLY, EVAL_CONC, EVAL_CONCURRENT_REQUESTS,
+# EVAL_MAX_MODEL_LEN, EVAL_TASKS_DIR (default benchmarks/evals/gsm8k.yaml),
+# EVAL_RESULT_DIR, EVAL_LIMIT (first N questions; empty, "full" or 0 for
+# all), EVAL_FRAMEWORK (lm-eval). LM_EVAL_STANDIN=1 (the simulated runner)
+# lets `loadgen sim-eval` stand in where lm_eval is not installed.
 # ---------------------------------------------------------------------------
 
 # The lm-eval-harness revision the evals were validated with.
 LM_EVAL_REF=b315ef3b05176acc9732bb7fdec116abe1ecc476
 
 _install_lm_eval() {
+    # torchvision breaks ATOM's imports; the other images need it.
+    if [[ "${IMAGE:-}" == *atom* ]]; then
+        python3 -m pip uninstall -y torchvision 2>/dev/null || true
+    fi
     python3 -m pip install -q --no-cache-dir --break-system-packages "lm-eval[api]" || true
     local src="git+https://github.com/EleutherAI/lm-evaluation-harness.git@${LM_EVAL_REF}"
     if ! command -v git >/dev/null 2>&1; then
         src="https://github.com/EleutherAI/lm-evaluation-harness/archive/${LM_EVAL_REF}.tar.gz"
     fi
-    python3 -m pip install -q --no-cache-dir --no-deps --break-system-packages "$src" || true
+    python3 -m pip install -q --no-cache-dir --no-deps --force-reinstall --break-system-packages "$src" || true
 }
 
 # _lm_eval_compat_dir writes a sitecustomize.py that adapts lm-eval to the
@@ -474,66 +513,325 @@ PY
     echo "$dir"
 }
 
-# run_lm_eval [--port P] [--task T] [--num-fewshot N] [--results-dir DIR]
-#     [--gen-max-tokens N] [--temperature T] [--top-p P] [--concurrent-requests N]
-# Runs task T (benchmarks/evals/T.yaml, default gsm8k) through the server's
-# chat completions endpoint. EVAL_RESULT_DIR is set to the output folder.
+
+# get_native_max_context_length MODEL prints the longest context the model
+# was built for (its Hugging Face config's max_position_embeddings or
+# equivalent; MODEL_PATH, when it is a directory, is read instead of MODEL),
+# or 0 when it cannot be read.
+get_native_max_context_length() {
+    local model=$1
+    if [[ -n "${MODEL_PATH:-}" && -d "${MODEL_PATH}" ]]; then
+        model=$MODEL_PATH
+    fi
+    if ! command -v python3 >/dev/null 2>&1; then
+        echo 0
+        return
+    fi
+    python3 - "$model" <<'PY' 2>/dev/null || echo 0
+import sys
+try:
+    from transformers import AutoConfig
+    config = AutoConfig.from_pretrained(sys.argv[1], trust_remote_code=True)
+    for attr in ("max_position_embeddings", "max_sequence_length", "seq_length", "n_positions"):
+        if hasattr(config, attr):
+            print(int(getattr(config, attr)))
+            break
+    else:
+        print(0)
+except Exception:
+    print(0)
+PY
+}
+
+# compute_eval_context_length MODEL [BENCHMARK_CONTEXT] prints the context
+# length an eval-only server gets: the benchmark's context (the model's own
+# when 0), never more than the model was built for, else MAX_MODEL_LEN, else
+# 16384. It also sets EVAL_MAX_MODEL_LEN when not run in a subshell.
+compute_eval_context_length() {
+    local model=$1 ctx=${2:-0} native
+    native=$(get_native_max_context_length "$model")
+    [[ "$native" =~ ^[0-9]+$ ]] || native=0
+    [[ "$ctx" =~ ^[0-9]+$ ]] || ctx=0
+    if ((ctx == 0)); then
+        ctx=$native
+    fi
+    if ((native > 0 && ctx > native)); then
+        ctx=$native
+    fi
+    if ((ctx <= 0)); then
+        echo "warning: cannot tell the context length of $model for the eval; using ${MAX_MODEL_LEN:-16384}" >&2
+        ctx=${MAX_MODEL_LEN:-16384}
+    fi
+    EVAL_MAX_MODEL_LEN=$ctx
+    echo "$ctx"
+}
+
+# setup_eval_context exports EVAL_MAX_MODEL_LEN for an eval-only job: the
+# job's sequence lengths plus 256 tokens, capped at the model's own limit.
+# A script calls it (not in a subshell) before starting its server and
+# passes $EVAL_MAX_MODEL_LEN as the server's context length.
+setup_eval_context() {
+    EVAL_MAX_MODEL_LEN=$(compute_eval_context_length "$MODEL" "$((ISL + OSL + 256))")
+    export EVAL_MAX_MODEL_LEN
+    echo "eval context length: $EVAL_MAX_MODEL_LEN"
+}
+
+# eval_context_override NAME... sets each named variable to the eval's
+# context length in an eval-only job (computing it with setup_eval_context
+# first) and does nothing otherwise: for scripts that pass the context
+# length (and TensorRT-LLM's token budget) to the server in variables.
+eval_context_override() {
+    [[ "${EVAL_ONLY:-false}" == true ]] || return 0
+    [[ -n "${EVAL_MAX_MODEL_LEN:-}" ]] || setup_eval_context
+    local name
+    for name in "$@"; do
+        if [[ ! "$name" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]]; then
+            echo "eval_context_override: '$name' is not a variable name" >&2
+            return 1
+        fi
+        printf -v "$name" '%s' "$EVAL_MAX_MODEL_LEN"
+    done
+}
+
+# eval_context_args FLAG sets EVAL_CONTEXT_ARGS to (FLAG <eval context
+# length>) in an eval-only job and to () otherwise: for scripts whose
+# server command gains the flag only for evals ("${EVAL_CONTEXT_ARGS[@]}").
+# shellcheck disable=SC2034 # EVAL_CONTEXT_ARGS is read by the benchmark scripts
+eval_context_args() {
+    EVAL_CONTEXT_ARGS=()
+    [[ "${EVAL_ONLY:-false}" == true ]] || return 0
+    [[ -n "${EVAL_MAX_MODEL_LEN:-}" ]] || setup_eval_context
+    EVAL_CONTEXT_ARGS=("$1" "$EVAL_MAX_MODEL_LEN")
+}
+
+# _lm_eval_installed succeeds when python3 can import lm_eval.
+_lm_eval_installed() {
+    command -v python3 >/dev/null 2>&1 && python3 -c 'import lm_eval' >/dev/null 2>&1
+}
+
+# _eval_task_file NAME_OR_PATH prints the task YAML: a path as given (or,
+# when relative and missing, from the repository root), a bare name as
+# benchmarks/evals/NAME.yaml.
+_eval_task_file() {
+    local task=$1 root
+    root=$(cd "$BENCHMARK_LIB_DIR/.." && pwd)
+    if [[ "$task" != *.yaml && "$task" != *.yml ]]; then
+        task="$BENCHMARK_LIB_DIR/evals/${task}.yaml"
+    elif [[ "$task" != /* && ! -f "$task" && -f "$root/$task" ]]; then
+        task="$root/$task"
+    fi
+    if [[ ! -f "$task" ]]; then
+        echo "run_lm_eval: no task definition $task" >&2
+        return 1
+    fi
+    printf '%s\n' "$task"
+}
+
+# run_lm_eval [--port P] [--task NAME_OR_YAML] [--results-dir DIR]
+#     [--gen-max-tokens N] [--temperature T] [--top-p P]
+# Runs one lm-eval task (EVAL_TASKS_DIR, default gsm8k) through the server's
+# chat completions endpoint at EVAL_CONCURRENT_REQUESTS (else CONC, else 64)
+# requests at once, with EVAL_MAX_MODEL_LEN (--gen-max-tokens) as the
+# context: answers get that less 4096 tokens (half of it when it is
+# shorter), at most 16384. EVAL_RESULT_DIR is set to the output folder.
 run_lm_eval() {
-    local port=${PORT:-8888} task=${EVAL_TASK:-gsm8k} fewshot=${NUM_FEWSHOT:-2}
-    local results_dir=${EVAL_RESULT_DIR:-} max_tokens=16384 temperature=0 top_p=1 concurrent=32
+    local port=${PORT:-8888} task=${EVAL_TASKS_DIR:-gsm8k} results_dir=${EVAL_RESULT_DIR:-}
+    local ctx=${EVAL_MAX_MODEL_LEN:-16384} temperature=0 top_p=1
+    local conc=${EVAL_CONCURRENT_REQUESTS:-${CONC:-64}} limit=${EVAL_LIMIT:-}
     while (($# > 0)); do
         case "$1" in
-            --port) port=$2; shift 2 ;;
-            --task) task=$2; shift 2 ;;
-            --num-fewshot) fewshot=$2; shift 2 ;;
-            --results-dir) results_dir=$2; shift 2 ;;
-            --gen-max-tokens) max_tokens=$2; shift 2 ;;
-            --temperature) temperature=$2; shift 2 ;;
-            --top-p) top_p=$2; shift 2 ;;
-            --concurrent-requests) concurrent=$2; shift 2 ;;
-            *) echo "run_lm_eval: unknown argument $1" >&2; return 1 ;;
+            --port | --task | --results-dir | --gen-max-tokens | --temperature | --top-p)
+                if (($# < 2)) || [[ -z "$2" || "$2" == --* ]]; then
+                    echo "run_lm_eval: $1 needs a value" >&2
+                    return 2
+                fi
+                case "$1" in
+                    --port) port=$2 ;;
+                    --task) task=$2 ;;
+                    --results-dir) results_dir=$2 ;;
+                    --gen-max-tokens) ctx=$2 ;;
+                    --temperature) temperature=$2 ;;
+                    --top-p) top_p=$2 ;;
+                esac
+                shift 2
+                ;;
+            *) echo "run_lm_eval: unknown argument $1" >&2; return 2 ;;
         esac
     done
+    if [[ ! "$conc" =~ ^[1-9][0-9]*$ ]]; then
+        echo "run_lm_eval: the eval concurrency must be one positive integer, got '$conc' (run_eval runs a list)" >&2
+        return 2
+    fi
+    if [[ ! "$ctx" =~ ^[1-9][0-9]*$ ]]; then
+        echo "run_lm_eval: the eval context length must be a positive integer, got '$ctx'" >&2
+        return 2
+    fi
+    case "$limit" in
+        "" | full | 0) limit="" ;;
+        *)
+            if [[ ! "$limit" =~ ^[1-9][0-9]*$ ]]; then
+                echo "run_lm_eval: EVAL_LIMIT must be a number of questions, full or empty, got '$limit'" >&2
+                return 2
+            fi
+            ;;
+    esac
+    local task_file
+    task_file=$(_eval_task_file "$task") || return 1
     if [[ -z "$results_dir" ]]; then
         results_dir=$(mktemp -d /tmp/eval_out-XXXXXX)
     fi
-    local task_file="$BENCHMARK_LIB_DIR/evals/${task}.yaml"
-    if [[ ! -f "$task_file" ]]; then
-        echo "run_lm_eval: no task definition $task_file" >&2
-        return 1
+    export EVAL_RESULT_DIR=$results_dir
+    export OPENAI_API_KEY=${OPENAI_API_KEY:-EMPTY}
+    local model_name=${MODEL_NAME:-$MODEL}
+    local max_tokens=$((ctx > 4096 ? ctx - 4096 : ctx / 2))
+    max_tokens=$((max_tokens > 16384 ? 16384 : max_tokens))
+    echo "eval: $task_file at concurrency $conc, context $ctx, answers of at most $max_tokens tokens${limit:+, first $limit questions}"
+
+    if [[ "${LM_EVAL_STANDIN:-}" == 1 ]] && ! _lm_eval_installed; then
+        # The simulated runner: no lm_eval and no network to install it.
+        local loadgen="${LOADGEN_BIN:-$WORKSPACE_DIR/bin/loadgen}"
+        echo "eval: lm_eval is not installed: SIMULATED eval with loadgen sim-eval"
+        "$loadgen" sim-eval --base-url "http://127.0.0.1:${port}" --model "$model_name" \
+            --task-file "$task_file" --output-path "$results_dir" \
+            --num-concurrent "$conc" --limit "${limit:-16}" --max-tokens "$max_tokens" \
+            ${SIM_EVAL_SCORE:+--score "$SIM_EVAL_SCORE"} >/dev/null
+        return
     fi
 
-    _install_lm_eval
-    local compat
-    compat=$(_lm_eval_compat_dir)
-    export PYTHONPATH="${compat}${PYTHONPATH:+:$PYTHONPATH}"
-    export OPENAI_API_KEY=${OPENAI_API_KEY:-EMPTY}
-    export EVAL_RESULT_DIR=$results_dir
-    local model_name=${MODEL_NAME:-$MODEL}
+    if [[ "${INFERENCEX_LM_EVAL_READY:-}" != true ]]; then
+        _install_lm_eval
+        local compat
+        compat=$(_lm_eval_compat_dir)
+        export PYTHONPATH="${compat}${PYTHONPATH:+:$PYTHONPATH}"
+        export INFERENCEX_LM_EVAL_READY=true
+    fi
     local base="http://127.0.0.1:${port}/v1/chat/completions"
-
-    python3 -m lm_eval --model local-chat-completions --apply_chat_template \
-        --tasks "$task_file" \
-        --num_fewshot "$fewshot" \
-        --output_path "$results_dir" \
-        --model_args "model=${model_name},base_url=${base},api_key=${OPENAI_API_KEY},eos_string=</s>,max_retries=5,num_concurrent=${concurrent},timeout=600,tokenized_requests=False,max_length=${max_tokens}" \
-        --gen_kwargs "max_tokens=8192,temperature=${temperature},top_p=${top_p}"
+    local args=(
+        --model local-chat-completions --apply_chat_template
+        --tasks "$task_file"
+        --output_path "$results_dir"
+        --log_samples
+        --model_args "model=${model_name},base_url=${base},api_key=${OPENAI_API_KEY},eos_string=</s>,max_retries=5,num_concurrent=${conc},timeout=1800,tokenized_requests=False,max_length=${ctx}"
+        --gen_kwargs "max_tokens=${max_tokens},temperature=${temperature},top_p=${top_p}"
+    )
+    if [[ -n "$limit" ]]; then
+        args+=(--limit "$limit")
+    fi
+    echo "+ python3 -m lm_eval ${args[*]}"
+    python3 -m lm_eval "${args[@]}"
 }
 
-# run_eval [--framework lm-eval] ARGS... runs an eval framework (only
-# lm-eval-harness so far; EVAL_FRAMEWORK sets the default) with ARGS.
+# _stage_lm_eval_artifacts DIR CONC moves every JSON and JSON-lines file
+# under DIR into the working directory as <name>_conc<CONC>.json[l] (a
+# second file of the same name gets _2, _3, ...), then removes DIR. Fails
+# when there was nothing to move or a move failed.
+_stage_lm_eval_artifacts() {
+    local dir=$1 conc=$2 moved=0 failed=0 f base stem ext target n
+    if [[ ! -d "$dir" ]]; then
+        echo "warning: the eval left no directory $dir" >&2
+        return 1
+    fi
+    while IFS= read -r -d '' f; do
+        base=$(basename "$f")
+        case "$base" in
+            meta_env.json) continue ;;
+            *.jsonl) stem=${base%.jsonl} ext=.jsonl ;;
+            *.json) stem=${base%.json} ext=.json ;;
+            *) continue ;;
+        esac
+        target="./${stem}_conc${conc}${ext}"
+        n=2
+        while [[ -e "$target" ]]; do
+            target="./${stem}_conc${conc}_${n}${ext}"
+            n=$((n + 1))
+        done
+        if mv -f "$f" "$target"; then
+            moved=1
+        else
+            echo "warning: could not stage $f" >&2
+            failed=1
+        fi
+    done < <(find "$dir" -type f \( -name '*.json' -o -name '*.jsonl' \) -print0 2>/dev/null | sort -z)
+    rm -rf "$dir"
+    if ((moved == 0)); then
+        echo "warning: the eval at concurrency $conc left no files" >&2
+        return 1
+    fi
+    return "$failed"
+}
+
+# run_eval [--framework lm-eval] ARGS... runs the job's eval (EVAL_FRAMEWORK
+# overrides --framework; only lm-eval-harness is supported). With several
+# concurrencies in EVAL_CONCURRENT_REQUESTS it runs one eval per
+# concurrency against the running server, stages each one's files, and
+# records in EVAL_BATCHED_CONCS, EVAL_BATCHED_COMPLETED_CONCS and
+# EVAL_BATCHED_FAILED_CONCS what append_lm_eval_summary writes down; a
+# failed concurrency does not fail the call, so that the other files are
+# uploaded first and the accuracy gate fails the job after.
 run_eval() {
-    local framework=${EVAL_FRAMEWORK:-lm-eval} args=()
+    local framework=lm-eval args=()
     while (($# > 0)); do
         case "$1" in
-            --framework) framework=$2; shift 2 ;;
+            --framework)
+                if (($# < 2)) || [[ -z "$2" || "$2" == --* ]]; then
+                    echo "run_eval: --framework needs a value" >&2
+                    return 2
+                fi
+                framework=$2
+                shift 2
+                ;;
             *) args+=("$1"); shift ;;
         esac
     done
+    framework=${EVAL_FRAMEWORK:-$framework}
     case "$framework" in
-        lm-eval | lm_eval) run_lm_eval "${args[@]}" ;;
-        *) echo "run_eval: unknown eval framework '$framework'" >&2; return 1 ;;
+        lm-eval | lm_eval) ;;
+        *) echo "run_eval: unknown eval framework '$framework' (lm-eval is the one supported)" >&2; return 1 ;;
     esac
+    if [[ -z "${EVAL_MAX_MODEL_LEN:-}" ]]; then
+        compute_eval_context_length "$MODEL" "${MAX_MODEL_LEN:-0}" >/dev/null
+        export EVAL_MAX_MODEL_LEN
+    fi
+    unset EVAL_BATCHED_CONCS EVAL_BATCHED_COMPLETED_CONCS EVAL_BATCHED_FAILED_CONCS
+
+    local concs=()
+    read -r -a concs <<<"${EVAL_CONCURRENT_REQUESTS:-}"
+    if ((${#concs[@]} <= 1)); then
+        run_lm_eval "${args[@]}"
+        return
+    fi
+
+    local requested="${concs[*]}" conc dir completed=() failed=() eval_rc stage_rc
+    for conc in "${concs[@]}"; do
+        if [[ ! "$conc" =~ ^[1-9][0-9]*$ ]]; then
+            echo "run_eval: invalid eval concurrency '$conc' in '$requested'" >&2
+            return 2
+        fi
+    done
+    for conc in "${concs[@]}"; do
+        if ! dir=$(mktemp -d "/tmp/eval_out-conc${conc}-XXXXXX"); then
+            failed+=("$conc")
+            continue
+        fi
+        echo "eval: concurrency $conc of $requested, against the same server"
+        eval_rc=0 stage_rc=0
+        EVAL_CONCURRENT_REQUESTS=$conc CONC=$conc run_lm_eval "${args[@]}" --results-dir "$dir" || eval_rc=$?
+        _stage_lm_eval_artifacts "$dir" "$conc" || stage_rc=$?
+        if ((eval_rc == 0 && stage_rc == 0)); then
+            completed+=("$conc")
+        else
+            echo "error: the eval at concurrency $conc failed (eval exit $eval_rc, staging exit $stage_rc)" >&2
+            failed+=("$conc")
+        fi
+    done
+    export EVAL_RESULT_DIR=""
+    export EVAL_BATCHED_CONCS="$requested"
+    export EVAL_BATCHED_COMPLETED_CONCS="${completed[*]}"
+    export EVAL_BATCHED_FAILED_CONCS="${failed[*]}"
+    if ((${#failed[@]} > 0)); then
+        echo "error: the batched eval failed at concurrency ${failed[*]}; the files go up first, the gate fails the job" >&2
+    fi
+    return 0
 }
 
 # _json_string prints its argument as a JSON string literal.
@@ -546,30 +844,136 @@ _json_string() {
     printf '"%s"' "$s"
 }
 
-# append_lm_eval_summary writes meta_env.json (which job the eval belongs to,
-# read by `collect evals`) and moves it and every eval output file from
-# $EVAL_RESULT_DIR into the working directory, where the workflow uploads them.
-append_lm_eval_summary() {
-    local dir=${EVAL_RESULT_DIR:?append_lm_eval_summary: EVAL_RESULT_DIR is not set}
-    mkdir -p "$dir"
-    local dp=false
-    if [[ "${DP_ATTENTION:-}" == true ]]; then dp=true; fi
-    {
-        printf '{\n'
-        printf '  "framework": %s,\n' "$(_json_string "${FRAMEWORK:-unknown}")"
-        printf '  "precision": %s,\n' "$(_json_string "${PRECISION:-unknown}")"
-        printf '  "spec_decoding": %s,\n' "$(_json_string "${SPEC_DECODING:-}")"
-        printf '  "tp": %d,\n' "${TP:-1}"
-        printf '  "conc": %d,\n' "${CONC:-1}"
-        printf '  "ep": %d,\n' "${EP_SIZE:-1}"
-        printf '  "dp_attention": %s,\n' "$dp"
-        printf '  "model": %s,\n' "$(_json_string "${MODEL_NAME:-${MODEL:-}}")"
-        printf '  "hw": %s,\n' "$(_json_string "${RUNNER_TYPE:-unknown}")"
-        printf '  "isl": %s,\n' "$(_json_string "${ISL:-0}")"
-        printf '  "osl": %s\n' "$(_json_string "${OSL:-0}")"
-        printf '}\n'
-    } >"$dir/meta_env.json"
+# _json_int NAME VALUE prints VALUE when it is an integer, else fails
+# naming the variable: meta_env.json must stay JSON.
+_json_int() {
+    if [[ ! "$2" =~ ^-?[0-9]+$ ]]; then
+        echo "append_lm_eval_summary: $1 must be an integer, got '$2'" >&2
+        return 1
+    fi
+    printf '%s' "$2"
+}
 
+# _json_bool VALUE prints true for true/1/yes/on (any case), else false.
+_json_bool() {
+    case "${1,,}" in
+        true | 1 | yes | on) printf true ;;
+        *) printf false ;;
+    esac
+}
+
+# _json_int_list "4 8" prints [4, 8]; fails on anything but positive integers.
+_json_int_list() {
+    local v out=""
+    for v in $1; do
+        if [[ ! "$v" =~ ^[1-9][0-9]*$ ]]; then
+            echo "append_lm_eval_summary: invalid eval concurrency '$v'" >&2
+            return 1
+        fi
+        out+="${out:+, }$v"
+    done
+    printf '[%s]' "$out"
+}
+
+# _lm_eval_meta_json CONC [BATCH_FIELDS] prints meta_env.json: the job's
+# identity (model, prefix, hardware, framework, precision, parallelism of
+# the whole job and of its prefill and decode workers, recipe fingerprint,
+# sequence lengths) and its concurrency.
+_lm_eval_meta_json() {
+    local conc=$1 batch=${2:-} multi=false
+    if [[ "${IS_MULTINODE:-false}" == true ]]; then multi=true; fi
+    # A multi-node job's prefill side stands for the job, as upstream's
+    # collector reads it; a single-node job is its own prefill and decode.
+    local tp=${TP:-1} ep=${EP_SIZE:-1} dpa=${DP_ATTENTION:-false}
+    if [[ "$multi" == true ]]; then
+        tp=${PREFILL_TP:-$tp}
+        ep=${PREFILL_EP:-$ep}
+        dpa=${PREFILL_DP_ATTN:-${PREFILL_DP_ATTENTION:-$dpa}}
+    fi
+    local pp=${PP_SIZE:-1} dcp=${DCP_SIZE:-1} pcp=${PCP_SIZE:-1}
+    local fields=(
+        "is_multinode" "$multi"
+        "framework" "$(_json_string "${FRAMEWORK:-unknown}")"
+        "precision" "$(_json_string "${PRECISION:-unknown}")"
+        "spec_decoding" "$(_json_string "${SPEC_DECODING:-}")"
+        "recipe_fingerprint" "$(_json_string "${RECIPE_FINGERPRINT:-}")"
+        "tp" "$(_json_int TP "$tp")"
+        "pp" "$(_json_int PP_SIZE "$pp")"
+        "dcp_size" "$(_json_int DCP_SIZE "$dcp")"
+        "pcp_size" "$(_json_int PCP_SIZE "$pcp")"
+        "conc" "$(_json_int CONC "$conc")"
+    )
+    local name value i
+    printf '{\n'
+    for ((i = 0; i < ${#fields[@]}; i += 2)); do
+        [[ -n "${fields[i + 1]}" ]] || return 1
+        printf '  "%s": %s,\n' "${fields[i]}" "${fields[i + 1]}"
+    done
+    printf '%s' "$batch"
+    fields=(
+        "ep" "$(_json_int EP_SIZE "$ep")"
+        "dp_attention" "$(_json_bool "$dpa")"
+        "prefill_tp" "$(_json_int PREFILL_TP "${PREFILL_TP:-$tp}")"
+        "prefill_pp" "$(_json_int PREFILL_PP_SIZE "${PREFILL_PP_SIZE:-$pp}")"
+        "prefill_dcp_size" "$(_json_int PREFILL_DCP_SIZE "${PREFILL_DCP_SIZE:-$dcp}")"
+        "prefill_pcp_size" "$(_json_int PREFILL_PCP_SIZE "${PREFILL_PCP_SIZE:-$pcp}")"
+        "prefill_ep" "$(_json_int PREFILL_EP "${PREFILL_EP:-$ep}")"
+        "prefill_dp_attention" "$(_json_bool "${PREFILL_DP_ATTN:-${PREFILL_DP_ATTENTION:-$dpa}}")"
+        "prefill_num_workers" "$(_json_int PREFILL_NUM_WORKERS "${PREFILL_NUM_WORKERS:-1}")"
+        "decode_tp" "$(_json_int DECODE_TP "${DECODE_TP:-$tp}")"
+        "decode_pp" "$(_json_int DECODE_PP_SIZE "${DECODE_PP_SIZE:-$pp}")"
+        "decode_dcp_size" "$(_json_int DECODE_DCP_SIZE "${DECODE_DCP_SIZE:-$dcp}")"
+        "decode_pcp_size" "$(_json_int DECODE_PCP_SIZE "${DECODE_PCP_SIZE:-$pcp}")"
+        "decode_ep" "$(_json_int DECODE_EP "${DECODE_EP:-$ep}")"
+        "decode_dp_attention" "$(_json_bool "${DECODE_DP_ATTN:-${DECODE_DP_ATTENTION:-$dpa}}")"
+        "decode_num_workers" "$(_json_int DECODE_NUM_WORKERS "${DECODE_NUM_WORKERS:-1}")"
+        "model" "$(_json_string "${MODEL_NAME:-${MODEL:-}}")"
+        "infmax_model_prefix" "$(_json_string "${MODEL_PREFIX:-unknown}")"
+        "hw" "$(_json_string "${RUNNER_TYPE:-unknown}")"
+        "isl" "$(_json_string "${ISL:-0}")"
+        "osl" "$(_json_string "${OSL:-0}")"
+    )
+    for ((i = 0; i < ${#fields[@]}; i += 2)); do
+        [[ -n "${fields[i + 1]}" ]] || return 1
+        name=${fields[i]} value=${fields[i + 1]}
+        if ((i + 2 < ${#fields[@]})); then
+            printf '  "%s": %s,\n' "$name" "$value"
+        else
+            printf '  "%s": %s\n' "$name" "$value"
+        fi
+    done
+    printf '}\n'
+}
+
+# append_lm_eval_summary writes meta_env.json (read by `collect evals` and
+# the accuracy gate) and moves it and every eval output file from
+# $EVAL_RESULT_DIR into the working directory, where the workflow uploads
+# them. After a batched run_eval the files are already staged: it writes
+# meta_env.json with the concurrencies asked for, completed and failed.
+append_lm_eval_summary() {
+    local meta
+    if [[ -n "${EVAL_BATCHED_CONCS:-}" ]]; then
+        local asked completed failed first
+        asked=$(_json_int_list "$EVAL_BATCHED_CONCS") || return 1
+        completed=$(_json_int_list "${EVAL_BATCHED_COMPLETED_CONCS:-}") || return 1
+        failed=$(_json_int_list "${EVAL_BATCHED_FAILED_CONCS:-}") || return 1
+        first=${EVAL_BATCHED_CONCS%% *}
+        local batch
+        printf -v batch '  "eval_concs": %s,\n  "completed_eval_concs": %s,\n  "failed_eval_concs": %s,\n' \
+            "$asked" "$completed" "$failed"
+        meta=$(_lm_eval_meta_json "$first" "$batch") || return 1
+        printf '%s\n' "$meta" >./meta_env.json
+        echo "batched eval files and meta_env.json are in $(pwd)"
+        return 0
+    fi
+    local dir=${EVAL_RESULT_DIR:-}
+    if [[ -z "$dir" ]]; then
+        echo "append_lm_eval_summary: EVAL_RESULT_DIR is not set: no eval ran" >&2
+        return 1
+    fi
+    mkdir -p "$dir"
+    meta=$(_lm_eval_meta_json "${CONC:-1}") || return 1
+    printf '%s\n' "$meta" >"$dir/meta_env.json"
     local f
     while IFS= read -r -d '' f; do
         mv -f "$f" ./

@@ -16,6 +16,9 @@ if ((CONC >= 16)); then
 fi
 echo "scheduler-recv-interval=$recv_interval"
 
+# An eval-only job serves the eval's context length.
+eval_context_args --context-length
+
 start_gpu_monitor
 set -x
 PYTHONNOUSERSITE=1 python3 -m sglang.launch_server --model-path "$MODEL" \
@@ -27,6 +30,7 @@ PYTHONNOUSERSITE=1 python3 -m sglang.launch_server --model-path "$MODEL" \
     --scheduler-recv-interval "$recv_interval" \
     --enable-symm-mem --disable-radix-cache --attention-backend trtllm_mla \
     --moe-runner-backend flashinfer_trtllm --stream-interval 10 \
+    "${EVAL_CONTEXT_ARGS[@]}" \
     >"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 set +x

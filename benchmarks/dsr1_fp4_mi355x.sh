@@ -17,6 +17,9 @@ if ((ISL == 8192 && OSL == 1024 && CONC > 32)); then
     prefill_size=32768
 fi
 
+# An eval-only job serves the eval's context length.
+eval_context_args --context-length
+
 start_gpu_monitor
 set -x
 python3 -m sglang.launch_server --model-path="$MODEL" --trust-remote-code \
@@ -30,6 +33,7 @@ python3 -m sglang.launch_server --model-path="$MODEL" --trust-remote-code \
     --cuda-graph-max-bs=128 \
     --attention-backend aiter \
     --kv-cache-dtype fp8_e4m3 \
+    "${EVAL_CONTEXT_ARGS[@]}" \
     >"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 set +x

@@ -18,6 +18,9 @@ if ((EP_SIZE > 1)); then
 fi
 block_size=${BLOCK_SIZE:-16}
 
+# An eval-only job serves the eval's context length.
+eval_context_args --max-model-len
+
 start_gpu_monitor
 set -x
 python3 -m atom.entrypoints.openai_server \
@@ -26,6 +29,7 @@ python3 -m atom.entrypoints.openai_server \
     -tp "$TP" \
     --kv_cache_dtype fp8 "${extra_args[@]}" \
     --block-size "$block_size" \
+    "${EVAL_CONTEXT_ARGS[@]}" \
     >"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 set +x

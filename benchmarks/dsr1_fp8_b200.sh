@@ -37,6 +37,9 @@ case "$TP" in
 esac
 echo "scheduler-recv-interval=$recv_interval max-running-requests=$max_running"
 
+# An eval-only job serves the eval's context length.
+eval_context_args --context-length
+
 start_gpu_monitor
 set -x
 PYTHONNOUSERSITE=1 python3 -m sglang.launch_server --model-path="$MODEL" --host=0.0.0.0 --port="$PORT" \
@@ -47,6 +50,7 @@ PYTHONNOUSERSITE=1 python3 -m sglang.launch_server --model-path="$MODEL" --host=
     --enable-flashinfer-allreduce-fusion --scheduler-recv-interval "$recv_interval" --disable-radix-cache \
     --attention-backend trtllm_mla --stream-interval 30 --ep-size "$EP_SIZE" \
     --moe-runner-backend flashinfer_trtllm --quantization fp8 \
+    "${EVAL_CONTEXT_ARGS[@]}" \
     >"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 set +x

@@ -16,6 +16,9 @@ if ((ISL == 1024 && OSL == 1024)); then
     max_running=512
 fi
 
+# An eval-only job serves the eval's context length.
+eval_context_args --context-length
+
 start_gpu_monitor
 set -x
 PYTHONNOUSERSITE=1 python3 -m sglang.launch_server --model-path "$MODEL" \
@@ -24,6 +27,7 @@ PYTHONNOUSERSITE=1 python3 -m sglang.launch_server --model-path "$MODEL" \
     --disable-radix-cache --max-running-requests "$max_running" --cuda-graph-max-bs "$max_running" \
     --chunked-prefill-size 32768 --max-prefill-tokens 32768 --mem-fraction-static 0.82 \
     --attention-backend flashinfer --stream-interval 10 --decode-log-interval 1 \
+    "${EVAL_CONTEXT_ARGS[@]}" \
     >"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 set +x

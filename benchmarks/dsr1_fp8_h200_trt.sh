@@ -12,6 +12,8 @@ moe_backend=CUTLASS
 max_seq_len=$((MAX_MODEL_LEN > 8192 ? MAX_MODEL_LEN : 8192))
 max_num_tokens=$(((CONC + ISL + 64 + 63) / 64 * 64))
 max_num_tokens=$((max_num_tokens > 8192 ? max_num_tokens : 8192))
+# An eval-only job serves the eval's context length, all of it one batch's budget.
+eval_context_override max_seq_len max_num_tokens
 
 options=dsr1-fp8.yml
 cat >"$options" <<CONFIG

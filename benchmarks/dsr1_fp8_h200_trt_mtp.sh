@@ -21,6 +21,8 @@ if ((ISL == 8192)) && [[ "$DP_ATTENTION" == true ]]; then
     export PYTORCH_CUDA_ALLOC_CONF="max_split_size_mb:8192"
 fi
 max_num_tokens=$((((mtp_layers + 1) * max_batch + ISL + 64 + 63) / 64 * 64))
+# An eval-only job serves the eval's context length, all of it one batch's budget.
+eval_context_override MAX_MODEL_LEN max_num_tokens
 echo "moe backend=$moe_backend mtp layers=$mtp_layers max batch=$max_batch"
 
 options=dsr1-fp8-mtp.yml

@@ -12,6 +12,9 @@ rocm_scratch_reclaim_workaround
 export SGLANG_USE_AITER=1
 export SGLANG_AITER_MLA_PERSIST=1
 
+# An eval-only job serves the eval's context length.
+eval_context_args --context-length
+
 start_gpu_monitor
 set -x
 python3 -m sglang.launch_server \
@@ -25,6 +28,7 @@ python3 -m sglang.launch_server \
     --kv-cache-dtype fp8_e4m3 \
     --attention-backend aiter \
     --disable-radix-cache \
+    "${EVAL_CONTEXT_ARGS[@]}" \
     >"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 set +x

@@ -12,6 +12,9 @@ export SGLANG_USE_AITER=1
 export RCCL_MSCCL_ENABLE=0
 export ROCM_QUICK_REDUCE_QUANTIZATION=INT4
 
+# An eval-only job serves the eval's context length.
+eval_context_args --context-length
+
 start_gpu_monitor
 set -x
 python3 -m sglang.launch_server \
@@ -26,6 +29,7 @@ python3 -m sglang.launch_server \
     --num-continuous-decode-steps 4 \
     --max-prefill-tokens 196608 \
     --cuda-graph-max-bs "$CONC" \
+    "${EVAL_CONTEXT_ARGS[@]}" \
     >"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 set +x

@@ -33,6 +33,9 @@ export TORCH_CUDA_ARCH_LIST="10.0"
 export PYTHONNOUSERSITE=1
 export VLLM_USE_FLASHINFER_MOE_MXFP4_MXFP8=1
 
+# An eval-only job serves the eval's context length.
+eval_context_args --max-model-len
+
 start_gpu_monitor
 set -x
 vllm serve "$MODEL" --host 0.0.0.0 --port "$PORT" \
@@ -41,6 +44,7 @@ vllm serve "$MODEL" --host 0.0.0.0 --port "$PORT" \
     --tensor-parallel-size "$TP" \
     --max-num-seqs 512 \
     --disable-log-requests \
+    "${EVAL_CONTEXT_ARGS[@]}" \
     >"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 set +x

@@ -10,6 +10,9 @@ hf download "$MODEL"
 
 export TRTLLM_ENABLE_PDL=1
 moe_backend=TRTLLM
+max_num_tokens=20000
+# An eval-only job serves the eval's context length, all of it one batch's budget.
+eval_context_override MAX_MODEL_LEN max_num_tokens
 
 options=gptoss-fp4.yml
 cat >"$options" <<CONFIG
@@ -49,6 +52,6 @@ start_gpu_monitor
 start_trtllm_serve "$options" \
     --max_batch_size 512 \
     --max_seq_len="$MAX_MODEL_LEN" \
-    --max_num_tokens=20000
+    --max_num_tokens="$max_num_tokens"
 
 run_standard_benchmark --backend openai

@@ -19,6 +19,9 @@ CONFIG
 export PYTHONNOUSERSITE=1
 export VLLM_MXFP4_USE_MARLIN=1
 
+# An eval-only job serves the eval's context length.
+eval_context_args --max-model-len
+
 start_gpu_monitor
 set -x
 vllm serve "$MODEL" --host=0.0.0.0 --port="$PORT" \
@@ -27,6 +30,7 @@ vllm serve "$MODEL" --host=0.0.0.0 --port="$PORT" \
     --tensor-parallel-size="$TP" \
     --max-num-seqs="$CONC" \
     --disable-log-requests \
+    "${EVAL_CONTEXT_ARGS[@]}" \
     >"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 set +x

@@ -27,6 +27,9 @@ CONFIG
 export TORCH_CUDA_ARCH_LIST="9.0"
 export VLLM_MXFP4_USE_MARLIN=1
 
+# An eval-only job serves the eval's context length.
+eval_context_args --max-model-len
+
 start_gpu_monitor
 set -x
 PYTHONNOUSERSITE=1 vllm serve "$MODEL" --host 0.0.0.0 --port "$PORT" \
@@ -35,6 +38,7 @@ PYTHONNOUSERSITE=1 vllm serve "$MODEL" --host 0.0.0.0 --port "$PORT" \
     --tensor-parallel-size "$TP" \
     --max-num-seqs "$CONC" \
     --disable-log-requests \
+    "${EVAL_CONTEXT_ARGS[@]}" \
     >"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 set +x

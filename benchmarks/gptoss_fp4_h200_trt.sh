@@ -13,6 +13,10 @@ sed -i '417d' /usr/local/lib/python3.12/dist-packages/tensorrt_llm/executor/resu
 hf download "$MODEL"
 
 export TRTLLM_ENABLE_PDL=1
+max_num_tokens=20000
+# An eval-only job serves the eval's context length, all of it one batch's budget.
+eval_context_override max_num_tokens
+eval_context_args --max_seq_len
 
 options=gptoss-config.yml
 cat >"$options" <<CONFIG
@@ -36,7 +40,7 @@ set -x
 PYTHONNOUSERSITE=1 mpirun -n 1 --oversubscribe --allow-run-as-root \
     trtllm-serve "$MODEL" \
     --max_batch_size "$CONC" \
-    --max_num_tokens 20000 \
+    --max_num_tokens "$max_num_tokens" \
     --backend pytorch \
     --extra_llm_api_options "$options" \
     --ep_size="$EP_SIZE" \
@@ -46,6 +50,7 @@ PYTHONNOUSERSITE=1 mpirun -n 1 --oversubscribe --allow-run-as-root \
     --port "$PORT" \
     --tp_size="$TP" \
     --pp_size=1 \
+    "${EVAL_CONTEXT_ARGS[@]}" \
     >"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 set +x

@@ -18,6 +18,9 @@ export VLLM_ROCM_USE_AITER_UNIFIED_ATTENTION=1
 export VLLM_ROCM_USE_AITER_MHA=0
 export VLLM_ROCM_QUICK_REDUCE_QUANTIZATION=INT4
 
+# An eval-only job serves the eval's context length.
+eval_context_args --max-model-len
+
 start_gpu_monitor
 set -x
 vllm serve "$MODEL" --port "$PORT" \
@@ -28,6 +31,7 @@ vllm serve "$MODEL" --port "$PORT" \
     --block-size=64 \
     --no-enable-prefix-caching \
     --disable-log-requests \
+    "${EVAL_CONTEXT_ARGS[@]}" \
     >"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 set +x

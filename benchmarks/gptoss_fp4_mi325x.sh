@@ -17,6 +17,9 @@ export VLLM_ROCM_USE_AITER=1
 export VLLM_ROCM_USE_AITER_UNIFIED_ATTENTION=1
 export VLLM_ROCM_USE_AITER_MHA=0
 
+# An eval-only job serves the eval's context length.
+eval_context_args --max-model-len
+
 start_gpu_monitor
 set -x
 vllm serve "$MODEL" --port "$PORT" \
@@ -27,6 +30,7 @@ vllm serve "$MODEL" --port "$PORT" \
     --block-size=64 \
     --no-enable-prefix-caching \
     --disable-log-requests \
+    "${EVAL_CONTEXT_ARGS[@]}" \
     >"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 set +x

@@ -36,6 +36,9 @@ export VLLM_USE_AITER_UNIFIED_ATTENTION=1
 export VLLM_ROCM_USE_AITER_MHA=0
 export VLLM_ROCM_USE_AITER_FUSED_MOE_A16W4=1
 
+# An eval-only job serves the eval's context length.
+eval_context_args --max-model-len
+
 start_gpu_monitor
 set -x
 vllm serve "$MODEL" --port "$PORT" \
@@ -48,6 +51,7 @@ vllm serve "$MODEL" --port "$PORT" \
     --no-enable-prefix-caching \
     --disable-log-requests \
     --async-scheduling \
+    "${EVAL_CONTEXT_ARGS[@]}" \
     >"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 set +x

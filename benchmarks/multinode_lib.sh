@@ -185,6 +185,29 @@ copy_results_as_is() {
     ((n > 0))
 }
 
+# copy_eval_artifacts DIR copies an eval-only job's files into the workspace:
+# the newest meta_env.json under DIR (where the recipe's eval step left it,
+# e.g. logs/<run>/eval_results/) and the results*.json and samples*.jsonl
+# beside it. The eval runs inside the recipe (its scripts read EVAL_ONLY,
+# EVAL_CONC and RUN_EVAL from the environment the job was submitted with).
+# Fails when DIR holds no eval.
+copy_eval_artifacts() {
+    local root=$1 meta dir f n=0
+    meta=$(find "$root" -type f -name meta_env.json -printf '%T@ %p\n' 2>/dev/null | sort -n | tail -n 1 | cut -d' ' -f2-)
+    if [[ -z "$meta" ]]; then
+        echo "error: no eval results (meta_env.json) under $root" >&2
+        return 1
+    fi
+    dir=$(dirname "$meta")
+    for f in "$dir"/meta_env.json "$dir"/results*.json "$dir"/samples*.jsonl; do
+        [[ -f "$f" ]] || continue
+        cp "$f" "${GITHUB_WORKSPACE}/"
+        n=$((n + 1))
+    done
+    echo "copied $n eval file(s) from $dir"
+    ((n > 1))
+}
+
 # _srtslurm_config prints srtctl's cluster configuration from the node facts
 # the launcher exported:
 #   SLURM_ACCOUNT SLURM_PARTITION   where the jobs go
@@ -288,6 +311,14 @@ srtctl_run_recipe() {
         fi
     done
 
+    if [[ "${EVAL_ONLY:-false}" == true ]]; then
+        local status=0
+        copy_eval_artifacts "$logs" || status=$?
+        deactivate 2>/dev/null || true
+        rm -rf .venv
+        return "$status"
+    fi
+
     # outputs/JOB/logs/<benchmark>_isl_I_osl_O/results_concurrency_C_gpus_N_ctx_P_gen_D.json
     local dir name conc gpus ctx gen copied=0
     for dir in "$logs"/*isl*osl*/; do
@@ -361,6 +392,13 @@ sglang_disagg_mi355x() {
     }
     stop_gpu_monitor_slurm
 
+    if [[ "${EVAL_ONLY:-false}" == true ]]; then
+        local eval_status=0
+        copy_eval_artifacts "$jobs_dir/logs" || eval_status=$?
+        scancel_sync "$job"
+        return "$eval_status"
+    fi
+
     # Each run writes logs/<run>/sglang_isl_I_osl_O/; take the newest.
     local results
     results=$(newest_dir "$jobs_dir"/logs/*/"sglang_isl_${ISL}_osl_${OSL}")
@@ -408,6 +446,11 @@ dynamo_sglang_gb200() {
 
     # The script submits several jobs and reports none of their ids.
     wait_for_user_jobs 30
+
+    if [[ "${EVAL_ONLY:-false}" == true ]]; then
+        copy_eval_artifacts "$jobs_dir/logs"
+        return
+    fi
 
     # Each run writes logs/<run>/vllm_isl_I_osl_O/; take the newest.
     local results

@@ -17,6 +17,12 @@ print_job_banner
 step_ms=$(awk -v base="$SIM_DECODE_STEP_MS" -v tp="$TP" -v e="$SIM_TP_SCALING" 'BEGIN { printf "%.4f", base / tp ^ e }')
 echo "SIMULATED server: step ${step_ms} ms + ${SIM_DECODE_MS_PER_SEQ} ms per running request, at most ${SIM_MAX_BATCH} at once"
 
+# An eval job asks the server through `loadgen sim-eval` where lm_eval is not installed (its
+# files say SIMULATED; SIM_EVAL_SCORE sets the score, EVAL_LIMIT the questions, default 16),
+# with the eval's context length; nothing goes to the network for the model's config.
+export LM_EVAL_STANDIN=1 HF_HUB_OFFLINE=1
+eval_context_override MAX_MODEL_LEN
+
 loadgen=${LOADGEN_BIN:-$WORKSPACE_DIR/bin/loadgen}
 url_file="$WORKSPACE_DIR/sim-server.url"
 rm -f "$url_file"

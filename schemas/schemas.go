@@ -51,6 +51,7 @@ const (
 	ChangelogMatrix              Kind = "changelog-matrix"
 	PowerValidation              Kind = "power-validation"
 	PowerWindow                  Kind = "power-window"
+	EvalThresholds               Kind = "eval-thresholds"
 )
 
 const baseURL = "https://inferencex.dev/schemas/"

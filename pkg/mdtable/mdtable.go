@@ -30,6 +30,9 @@ type Table struct {
 	// FloatFormat is the Python format spec for float columns: "" means
 	// tabulate's default "g"; ".4f" keeps four decimals.
 	FloatFormat string
+	// FloatFormats, when set, give each column its own format (tabulate's
+	// floatfmt as a list); a missing or empty one is FloatFormat.
+	FloatFormats []string
 }
 
 type colType int
@@ -70,9 +73,13 @@ func (t Table) String() string {
 			ct = max(ct, typeOf(cell(r, j)))
 		}
 		aligns[j] = ct == typeInt || ct == typeFloat
+		colFmt := floatFmt
+		if j < len(t.FloatFormats) && t.FloatFormats[j] != "" {
+			colFmt = t.FloatFormats[j]
+		}
 		cells := make([]string, len(t.Rows))
 		for i, r := range t.Rows {
-			cells[i] = oneLine(format(cell(r, j), ct, floatFmt))
+			cells[i] = oneLine(format(cell(r, j), ct, colFmt))
 		}
 		minw := 0
 		if len(t.Headers) > 0 {

@@ -110,3 +110,14 @@ func FuzzTable(f *testing.F) {
 		}
 	})
 }
+
+// TestFloatFormats: a column's own format wins over FloatFormat, as a
+// list-valued floatfmt does in tabulate; a string column is left alone.
+func TestFloatFormats(t *testing.T) {
+	got := Table{Headers: []string{"a", "b", "c"}, Rows: [][]any{{"1.5", 2.25, "x"}, {"10", 0.125, "1.0"}},
+		FloatFormat: ".3f", FloatFormats: []string{".1f", ""}}.String()
+	want := "|    a |     b | c   |\n|------|-------|-----|\n|  1.5 | 2.250 | x   |\n| 10.0 | 0.125 | 1.0 |"
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}

@@ -2,12 +2,15 @@
 //
 //	changelog matrix --base-ref origin/main --head-ref HEAD --changelog-file perf-changelog.yaml
 //	changelog check --changelog-file perf-changelog.yaml --base-ref origin/main
+//	changelog sweep-policy --github-output        # in run-sweep.yml: labels -> what to sweep
+//	changelog canary --matrix matrix.json         # a full sweep's canary job and the rest
 //
 // `matrix` prints the jobs that the entries added between two refs ask for,
 // by node type and sequence length (a drop-in for the original
 // process_changelog.py, whose flags it also takes without the subcommand).
-// `check` validates the whole file for pull-request gating. See
-// docs/changelog.md.
+// `check` validates the whole file for pull-request gating. `sweep-policy`
+// and `canary` are run-sweep.yml's decisions: which pull-request label asks
+// for what, and which job goes first. See docs/changelog.md.
 package main
 
 import (
@@ -44,7 +47,7 @@ func main() {
 	os.Exit(code)
 }
 
-const topHelp = `usage: changelog {matrix,check} [options]
+const topHelp = `usage: changelog {matrix,check,sweep-policy,canary} [options]
        changelog --base-ref REF --head-ref REF --changelog-file FILE   (same as matrix)
 
 Decides what a change to perf-changelog.yaml benchmarks.
@@ -55,6 +58,9 @@ commands:
             "evals": [...], ..., "changelog_metadata": {...}}
   check    gate a pull request: a final newline, every entry valid, and with --base-ref
            the matrix of the new entries builds (--strict: the file only grew at its end)
+  sweep-policy
+           decide from the workflow's event whether to sweep and how (labels, [skip-sweep])
+  canary   pick a full sweep's canary job from a matrix and print it with the rest
 
 Run 'changelog COMMAND -h' for a command's options. Exit status: 0 success, 1 failure,
 2 bad command line or invalid changelog.
@@ -132,9 +138,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		mo.register(p, false)
 		p.Bool(&strict, "--strict", "today's configs, with --base-ref: also require the file's old bytes unchanged and the new entries appended at its end, one blank line apart")
 		body = func() error { return check(ctx, c, base, head, mo, strict, stdout) }
+	case "sweep-policy":
+		p.Description = "Decide from the workflow's event whether run-sweep.yml sweeps, and how (pull-request labels, [skip-sweep])."
+		var name, path, message string
+		var output bool
+		name, path = getenv("GITHUB_EVENT_NAME"), getenv("GITHUB_EVENT_PATH")
+		p.String(&name, "--event-name", "the event (pull_request, push)", cliargs.DefaultHelp("$GITHUB_EVENT_NAME"))
+		p.String(&path, "--event-path", "the event's payload", cliargs.Metavar("FILE"), cliargs.DefaultHelp("$GITHUB_EVENT_PATH"))
+		p.String(&message, "--head-commit-message", "the pull request's head commit message ([skip-sweep] there skips too)", cliargs.Metavar("TEXT"))
+		p.Bool(&output, "--github-output", "also set the decision as step outputs ($GITHUB_OUTPUT)")
+		body = func() error { return sweepPolicy(name, path, message, output, stdout, gha) }
+	case "canary":
+		p.Description = "Pick the canary of a changelog matrix (the lowest-concurrency single-node throughput job) and print it with the rest."
+		var path string
+		var output bool
+		p.String(&path, "--matrix", "the matrix changelog matrix printed", cliargs.Required(), cliargs.Metavar("FILE"))
+		p.Bool(&output, "--github-output", "also set the step outputs canary-config and remaining-search-space-config")
+		body = func() error { return canary(path, output, stdout, stderr, gha) }
 	default:
 		fmt.Fprint(stderr, topHelp)
-		fmt.Fprintf(stderr, "changelog: error: unknown command %q (choose from matrix, check)\n", cmd)
+		fmt.Fprintf(stderr, "changelog: error: unknown command %q (choose from matrix, check, sweep-policy, canary)\n", cmd)
 		return exitInvalid
 	}
 	if err := p.Parse(rest, stdout); err != nil {

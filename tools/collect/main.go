@@ -5,6 +5,7 @@
 //	collect results results/ bmk            # processed results -> agg_bmk.json
 //	collect evals eval_results/ bmk         # lm-eval outputs   -> agg_eval_bmk.json + table
 //	collect success-rate run_stats          # the run's jobs    -> run_stats.json + table
+//	collect baseline results/ --output baseline.json   # main's results of the same configurations
 //
 // See docs/collect.md.
 package main
@@ -14,8 +15,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -39,7 +42,7 @@ const (
 	exitInvalid = 2 // bad command line, environment or (with --strict) input files
 )
 
-const topHelp = `usage: collect {results,evals,success-rate} [options]
+const topHelp = `usage: collect {results,evals,success-rate,baseline} [options]
 
 Gathers what the jobs of a benchmark sweep produced into aggregate files.
 
@@ -48,6 +51,9 @@ commands:
   evals DIR PREFIX        lm-eval-harness outputs under DIR -> agg_eval_PREFIX.json and a Markdown table
   success-rate NAME       jobs of this workflow run per GPU SKU -> NAME.json and a table
                           (GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_RUN_ID)
+  baseline DIR            main's newest results of the configurations under DIR, from the
+                          sweep workflow's artifacts -> an aggregate for summarize --baseline
+                          (GITHUB_TOKEN, GITHUB_REPOSITORY)
 
 Run 'collect COMMAND -h' for a command's options. Exit status: 0 success, 1 failure,
 2 bad command line, environment or (with --strict) input files.
@@ -86,9 +92,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return e.evals(args[1:])
 	case "success-rate":
 		return e.successRate(args[1:])
+	case "baseline":
+		return e.baseline(args[1:])
 	}
 	fmt.Fprint(stderr, topHelp)
-	fmt.Fprintf(stderr, "collect: error: unknown command %q (choose from results, evals, success-rate)\n", args[0])
+	fmt.Fprintf(stderr, "collect: error: unknown command %q (choose from results, evals, success-rate, baseline)\n", args[0])
 	return exitInvalid
 }
 
@@ -190,17 +198,63 @@ func (e *env) results(args []string) int {
 
 func (e *env) evals(args []string) int {
 	var o evals.Options
-	p := cliargs.New("collect evals", "Gather the lm-eval-harness outputs under DIR (one folder per eval job with meta_env.json and results*.json, or one job's files directly in DIR) into agg_eval_PREFIX.json, and print them as a Markdown table.")
+	var sortBy, thresholdsPath, modelPrefix, metricPrefix, expected string
+	minScore := 0.85
+	p := cliargs.New("collect evals", "Gather the lm-eval-harness outputs under DIR (one folder per eval job with meta_env.json and results*.json, or one job's files directly in DIR) into agg_eval_PREFIX.json, and print them as a Markdown table. With --thresholds, also hold every job to its minimum scores (the accuracy gate): print the gate's table and exit 1 when a job fails it.")
 	p.Positional(&o.Dir, "DIR", "directory with the eval artifacts")
 	p.Positional(&o.Prefix, "PREFIX", "name of the aggregate: agg_eval_PREFIX.json")
+	p.OptionalPositional(&sortBy, "SORT_BY", "order of today's tables: model_prefix (default) or hw")
 	p.String(&o.OutDir, "--output-dir", "directory to write the aggregate to", cliargs.DefaultHelp("."), cliargs.Metavar("DIR"))
 	p.Bool(&o.Strict, "--strict", "stop, writing nothing, when an eval file cannot be read or a job folder has no results")
+	p.String(&thresholdsPath, "--thresholds", "gate the scores against this thresholds file (configs/eval-thresholds.yaml)", cliargs.Metavar("FILE"))
+	p.Float(&minScore, "--min-score", "with --thresholds: the minimum for a task no threshold names", cliargs.DefaultHelp("0.85"))
+	p.String(&modelPrefix, "--model-prefix", "with --thresholds: look thresholds up for this model prefix instead of each job's (meta_env.json, else $MODEL_PREFIX)", cliargs.Metavar("PREFIX"))
+	p.String(&metricPrefix, "--metric-prefix", "with --thresholds: check the metrics whose name starts with this", cliargs.DefaultHelp("exact_match,"))
+	p.String(&expected, "--expected-concs", "with --thresholds: the concurrencies the workflow asked the eval for, space-separated (\"16 64\")", cliargs.Metavar("CONCS"))
 	if code, ok := e.parse(p, args); !ok {
 		return code
+	}
+	switch evals.SortBy(sortBy) {
+	case "", evals.SortByModelPrefix, evals.SortByHardware:
+		o.SortBy = evals.SortBy(sortBy)
+	default:
+		fmt.Fprintln(e.stderr, p.Usage())
+		fmt.Fprintf(e.stderr, "collect evals: error: SORT_BY: expected model_prefix or hw, got %q\n", sortBy)
+		return exitInvalid
+	}
+	if thresholdsPath == "" {
+		for _, f := range []string{"--min-score", "--model-prefix", "--metric-prefix", "--expected-concs"} {
+			if p.Seen(f) {
+				fmt.Fprintf(e.stderr, "collect evals: error: %s needs --thresholds\n", f)
+				return exitInvalid
+			}
+		}
 	}
 	v, err := schemas.New()
 	if err != nil {
 		return e.fail(exitFailure, err)
+	}
+	var gate *evals.GateOptions
+	if thresholdsPath != "" {
+		if math.IsNaN(minScore) || minScore < 0 || minScore > 1 {
+			fmt.Fprintf(e.stderr, "collect evals: error: --min-score: expected a fraction from 0 to 1, got %v\n", minScore)
+			return exitInvalid
+		}
+		t, err := evals.LoadThresholds(v, thresholdsPath)
+		if err != nil {
+			return e.fail(exitInvalid, err)
+		}
+		gate = &evals.GateOptions{Thresholds: t, MinScore: evals.MinOf(minScore),
+			ModelPrefix: modelPrefix, EnvPrefix: e.getenv("MODEL_PREFIX"), MetricPrefix: metricPrefix}
+		if gate.MetricPrefix == "" {
+			gate.MetricPrefix = "exact_match,"
+		}
+		if p.Seen("--expected-concs") {
+			if gate.ExpectedConcs, err = evals.ParseExpectedConcs(expected); err != nil {
+				fmt.Fprintf(e.stderr, "collect evals: error: --expected-concs: %v\n", err)
+				return exitInvalid
+			}
+		}
 	}
 	rep, err := evals.Collect(v, o, e.write)
 	if rep != nil {
@@ -213,6 +267,10 @@ func (e *env) evals(args []string) int {
 		}
 		return e.fail(exitFailure, err)
 	}
+	fmt.Fprintf(e.stderr, "collect: wrote %s: %d rows from %d eval job folder(s)\n", rep.OutPath, len(rep.Rows), rep.Sets)
+	if gate != nil {
+		return e.evalGate(o.Dir, *gate)
+	}
 	if _, err := fmt.Fprintln(e.stdout, rep.Markdown); err != nil {
 		return e.fail(exitFailure, err)
 	}
@@ -220,7 +278,68 @@ func (e *env) evals(args []string) int {
 	if err := results.StepSummary(e.gha, e.getenv, e.stdout, "## Eval Summary\n\n"+rep.Markdown+"\n"); err != nil {
 		return e.fail(exitFailure, err)
 	}
-	fmt.Fprintf(e.stderr, "collect: wrote %s: %d rows from %d eval job folder(s)\n", rep.OutPath, len(rep.Rows), rep.Sets)
+	return exitOK
+}
+
+// evalGate holds every eval job under dir to its thresholds: the table on
+// stdout and in the job summary, an annotation per failing job, exit 1 when
+// one fails.
+func (e *env) evalGate(dir string, o evals.GateOptions) int {
+	g, err := evals.Gate(dir, o)
+	if err != nil {
+		return e.fail(exitFailure, err)
+	}
+	md := g.Markdown(o.Thresholds.File)
+	if _, err := fmt.Fprint(e.stdout, md); err != nil {
+		return e.fail(exitFailure, err)
+	}
+	if err := results.StepSummary(e.gha, e.getenv, e.stdout, md); err != nil {
+		return e.fail(exitFailure, err)
+	}
+	for _, j := range g.Jobs {
+		// The job log gets validate_scores.py's lines, one per check.
+		prefix := j.Prefix
+		if prefix == "" {
+			prefix = "<unknown>"
+		}
+		fmt.Fprintf(e.stderr, "collect: %s: model prefix %s\n", j.Dir, prefix)
+		for _, m := range j.ManifestErrors {
+			fmt.Fprintf(e.stderr, "FAIL: %s\n", m)
+		}
+		for _, c := range j.Checks {
+			fmt.Fprintln(e.stderr, c.UpstreamLine())
+		}
+		if !j.Failed() {
+			continue
+		}
+		var why []string
+		why = append(why, j.ManifestErrors...)
+		for _, c := range j.Checks {
+			if !c.Passed {
+				why = append(why, c.UpstreamLine())
+			}
+		}
+		for _, p := range j.Problems {
+			why = append(why, p.String())
+		}
+		if len(j.Checks) == 0 && len(j.Problems) == 0 && len(j.ManifestErrors) == 0 {
+			why = append(why, fmt.Sprintf("no metric named %s... to check", o.MetricPrefix))
+		}
+		msg := fmt.Sprintf("eval gate failed: %s", strings.Join(why, "; "))
+		fmt.Fprintf(e.stderr, "collect: %s: %s\n", j.Dir, msg)
+		if e.gha.InWorkflow() {
+			_ = e.gha.Error(diag.Diagnostic{File: filepath.Join(j.Dir, evals.MetaFile), Message: msg})
+		}
+	}
+	if n := g.Failed(); n > 0 {
+		fmt.Fprintf(e.stderr, "collect: %d of %d eval job(s) failed the gate\n", n, len(g.Jobs))
+		return exitFailure
+	}
+	if len(g.Jobs) == 0 {
+		fmt.Fprintf(e.stderr, "collect: no eval job under %s to gate\n", dir)
+		return exitFailure
+	}
+	fmt.Fprintf(e.stderr, "collect: %d eval job(s) passed the gate\n", len(g.Jobs))
 	return exitOK
 }
 

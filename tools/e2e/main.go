@@ -1,13 +1,15 @@
 // Command e2e runs the benchmark workflow on this machine: the matrix that
 // matrixgen prints for its arguments, each entry through the benchmark
-// template's launch and process steps (on the simulated runner: no GPU
-// needed), then collect and summarize. `make demo` runs it on demo/.
+// template's steps (on the simulated runner: no GPU needed), eval-only
+// jobs through the accuracy gate, then collect and summarize. `make demo`
+// runs it on demo/.
 //
-//	e2e [-out DIR] [-env KEY=VALUE]... MATRIXGEN-ARGUMENTS...
+//	e2e [-out DIR] [-env KEY=VALUE]... [-evals N] MATRIXGEN-ARGUMENTS...
 //
-// It prints the summary table and where the aggregate and the HTML report
-// are; progress goes to stderr. Exit status: 0 done, 1 a job or a tool
-// failed, 2 a bad command line.
+// It prints the summary table, the eval table and the gate's, and where the
+// aggregates and the HTML report are; progress goes to stderr. Exit status:
+// 0 done, 1 a job or a tool failed (a score below its threshold too), 2 a
+// bad command line.
 package main
 
 import (
@@ -48,10 +50,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", "demo-out", "output directory (jobs/, results/, agg_bmk.json, report.html)")
 	root := fs.String("root", ".", "repository root")
 	timeout := fs.Duration("job-timeout", 10*time.Minute, "longest a job may run")
+	evals := fs.Int("evals", 0, "also run an eval-only job for each of the first N configurations, at its highest concurrency")
 	var env envFlag
 	fs.Var(&env, "env", "KEY=VALUE for every job's environment (repeatable)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: e2e [-out DIR] [-env KEY=VALUE]... MATRIXGEN-ARGUMENTS...")
+		fmt.Fprintln(stderr, "usage: e2e [-out DIR] [-env KEY=VALUE]... [-evals N] MATRIXGEN-ARGUMENTS...")
 		fmt.Fprintln(stderr, "Runs the benchmark workflow locally for the single-node matrix matrixgen prints.")
 		fs.PrintDefaults()
 	}
@@ -61,13 +64,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	if fs.NArg() == 0 {
+	if fs.NArg() == 0 || *evals < 0 {
 		fs.Usage()
 		return 2
 	}
 	start := time.Now()
 	res, err := pipeline.Run(ctx, pipeline.Options{
-		Root: *root, Out: *out, MatrixArgs: fs.Args(), Env: env, JobTimeout: *timeout, Log: stderr,
+		Root: *root, Out: *out, MatrixArgs: fs.Args(), Env: env, JobTimeout: *timeout, Log: stderr, EvalJobs: *evals,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "e2e:", err)
@@ -77,9 +80,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, simulated)
 	}
 	fmt.Fprint(stdout, res.Summary)
+	if res.EvalSummary != "" {
+		fmt.Fprintf(stdout, "\n%s\n%s", res.EvalSummary, res.Gate)
+	}
 	if res.Simulated() {
 		fmt.Fprintln(stdout, simulated)
 	}
-	fmt.Fprintf(stdout, "\n%d jobs in %.0fs. Aggregate: %s\nHTML report: %s\n", len(res.Jobs), time.Since(start).Seconds(), res.Aggregate, res.Report)
+	fmt.Fprintf(stdout, "\n%d jobs in %.0fs.", len(res.Jobs), time.Since(start).Seconds())
+	if res.Aggregate != "" {
+		fmt.Fprintf(stdout, " Aggregate: %s\nHTML report: %s", res.Aggregate, res.Report)
+	}
+	if res.EvalAggregate != "" {
+		fmt.Fprintf(stdout, "\nEval aggregate: %s", res.EvalAggregate)
+	}
+	fmt.Fprintln(stdout)
 	return 0
 }

@@ -17,6 +17,7 @@ func TestCommandLine(t *testing.T) {
 		{"help", []string{"-h"}, 0, "usage: e2e"},
 		{"bad env", []string{"-env", "NOEQUALS", "full-sweep"}, 2, "expected KEY=VALUE"},
 		{"unknown flag", []string{"-nope", "full-sweep"}, 2, "flag provided but not defined"},
+		{"negative eval jobs", []string{"-evals", "-1", "full-sweep"}, 2, "usage: e2e"},
 		{"missing tools", []string{"-root", "/nonexistent", "-out", "", "full-sweep"}, 1, "e2e:"},
 	}
 	for _, c := range cases {

@@ -1,7 +1,8 @@
 // Command loadgen is the load generator run on GPU runners against a live
 // OpenAI-compatible inference server. Its command line is that of vLLM's
 // benchmark_serving.py. Subcommands: `loadgen sim-server` starts the
-// simulated server used by tests and the demo; `loadgen tokenize` and
+// simulated server used by tests and the demo, `loadgen sim-eval` the
+// lm-eval stand-in the demo's eval job runs against it; `loadgen tokenize` and
 // `loadgen dataset` expose the tokenizer and the random dataset to scripts.
 package main
 
@@ -61,6 +62,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		switch args[0] {
 		case "sim-server":
 			return simServer(ctx, args[1:], stdout, stderr)
+		case "sim-eval":
+			return simEval(ctx, args[1:], stdout, stderr)
 		case "tokenize":
 			return promptcli.Tokenize(ctx, args[1:], stdin, stdout, stderr)
 		case "dataset":

@@ -7,6 +7,7 @@
 //	summarize results/
 //	summarize results/ --html report.html
 //	summarize results/ --baseline agg_bmk.json --threshold 5%
+//	summarize results/ --baseline baseline.json --compare   # a pull request against main
 //
 // Exit status: 0 success, 1 failure or (with --baseline) a regression, 2 bad
 // command line or input. See docs/summarize.md.
@@ -41,6 +42,7 @@ func main() {
 
 func run(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	var dir, htmlOut, baselinePath, title string
+	var compare bool
 	threshold := 0.05
 	p := cliargs.New("summarize", "Summarize the processed results under DIR: Markdown tables on stdout (and the job summary in a workflow), optionally an HTML report and a regression check against an earlier aggregate.")
 	p.Positional(&dir, "DIR", "directory with the processed results (searched recursively)")
@@ -52,6 +54,8 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 		threshold = t
 		return err
 	}, cliargs.DefaultHelp("5%"), cliargs.Metavar("PERCENT"))
+	p.Bool(&compare, "--compare", "with --baseline (collect baseline's, newest first): instead of the tables, each result next to its baseline "+
+		"with the changes of throughput per GPU, TTFT, interactivity and E2EL (upstream's compare_results.py), then the regression check")
 	if err := p.Parse(args, stdout); err != nil {
 		if errors.Is(err, cliargs.ErrHelp) {
 			return exitOK
@@ -61,6 +65,10 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 	}
 	if p.Seen("--threshold") && baselinePath == "" {
 		fmt.Fprintln(stderr, "summarize: error: --threshold needs --baseline")
+		return exitInvalid
+	}
+	if compare && baselinePath == "" {
+		fmt.Fprintln(stderr, "summarize: error: --compare needs --baseline")
 		return exitInvalid
 	}
 	gha := ghaction.New(getenv, stderr)
@@ -105,7 +113,20 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 
 	md := report.Markdown(found)
 	var cmp *baseline.Comparison
-	if baselinePath != "" {
+	if compare {
+		base, err := results.ReadAggregate(v, baselinePath)
+		if err != nil {
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				return fail(exitFailure, fmt.Errorf("baseline: %w", err))
+			}
+			return fail(exitInvalid, fmt.Errorf("baseline: %w", err))
+		}
+		fmt.Fprintf(stderr, "summarize: %d benchmark results, %d baseline results\n", len(found), len(base))
+		pairs := results.PairWithBaseline(found, base)
+		cmp = baseline.ComparePairs(base, pairs, threshold)
+		md = baseline.CompareTables(pairs) + "\n" + cmp.Markdown(filepath.Base(baselinePath)) + baseline.RecipeNotes(pairs)
+	} else if baselinePath != "" {
 		base, err := results.ReadAggregate(v, baselinePath)
 		if err != nil {
 			var pe *os.PathError

@@ -13,6 +13,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,6 +33,9 @@ type Options struct {
 	Prefix string // the output is agg_eval_<Prefix>.json
 	OutDir string
 	Strict bool // a file that cannot be read stops the run
+	// SortBy orders today's tables (model_prefix, the default, or hw);
+	// Feb-2026 artifacts keep their one order.
+	SortBy SortBy
 }
 
 // OutPath is the aggregate's path.
@@ -42,6 +46,7 @@ type Report struct {
 	Rows     []*pyjson.Object
 	Problems []results.Problem
 	Sets     int    // job folders seen
+	Today    bool   // the artifacts are today's (meta_env.json has is_multinode)
 	Markdown string // the table, or the no-results line
 	OutPath  string
 	Data     []byte
@@ -96,24 +101,54 @@ func Collect(v *schemas.Validator, opts Options, write func(path string, data []
 		return nil, err
 	}
 	rep := &Report{Sets: len(sets)}
+	metas := make([]*pyjson.Object, len(sets))
+	metaProblems := make([]*results.Problem, len(sets))
+	for i, d := range sets {
+		metas[i], metaProblems[i] = readMeta(d)
+		rep.Today = rep.Today || isToday(metas[i])
+	}
 	var rows []*row
-	for _, d := range sets {
-		rs, problems := readSet(d)
+	for i, d := range sets {
+		if p := metaProblems[i]; p != nil {
+			rep.Problems = append(rep.Problems, *p)
+		}
+		var rs []*row
+		var problems []results.Problem
+		if rep.Today {
+			rs, problems = readSetToday(d, metas[i])
+		} else {
+			rs, problems = readSet(d, metas[i])
+		}
 		rep.Problems = append(rep.Problems, problems...)
 		rows = append(rows, rs...)
 	}
 	if opts.Strict && len(rep.Problems) > 0 {
 		return rep, &StrictError{rep}
 	}
-	// Stable, as the original's list.sort: rows of one job keep the
-	// order of the tasks in its results file.
-	sort.SliceStable(rows, func(i, j int) bool { return rows[i].less(rows[j]) })
 	list := make([]any, len(rows))
-	for i, r := range rows {
-		rep.Rows = append(rep.Rows, r.doc)
-		list[i] = r.doc
+	if rep.Today {
+		// Today's collector writes the rows as it found them and sorts
+		// only its tables.
+		for i, r := range rows {
+			list[i] = r.doc
+		}
+		by := opts.SortBy
+		if by == "" {
+			by = SortByModelPrefix
+		}
+		rep.Markdown = tablesToday(slices.Clone(rows), by)
+	} else {
+		// Stable, as the original's list.sort: rows of one job keep the
+		// order of the tasks in its results file.
+		sort.SliceStable(rows, func(i, j int) bool { return rows[i].less(rows[j]) })
+		for i, r := range rows {
+			list[i] = r.doc
+		}
+		rep.Markdown = table(rows)
 	}
-	rep.Markdown = table(rows)
+	for _, r := range rows {
+		rep.Rows = append(rep.Rows, r.doc)
+	}
 	data, err := results.MarshalIndent(list)
 	if err != nil {
 		return rep, fmt.Errorf("encoding the eval aggregate: %w", err)
@@ -129,12 +164,40 @@ func Collect(v *schemas.Validator, opts Options, write func(path string, data []
 	return rep, nil
 }
 
+// readMeta reads a job folder's meta_env.json. One that cannot be read
+// leaves an empty meta (every field its default, as the originals did)
+// and a problem that says why.
+func readMeta(dir string) (*pyjson.Object, *results.Problem) {
+	metaPath := filepath.Join(dir, MetaFile)
+	doc, err := readJSON(metaPath)
+	if err != nil {
+		return &pyjson.Object{}, &results.Problem{Path: metaPath, Err: err}
+	}
+	obj, ok := doc.(*pyjson.Object)
+	if !ok {
+		return &pyjson.Object{}, &results.Problem{Path: metaPath, Err: errors.New("expected a JSON object")}
+	}
+	return obj, nil
+}
+
+var errNoResults = errors.New("no lm-eval-harness results file (a results*.json with lm_eval_version) in this eval job folder")
+
+func errNotString(key string, v any) error {
+	return fmt.Errorf("%s: expected a string, got %s", key, results.Describe(results.Generic(v)))
+}
+
 // row is one aggregate row and its sort key.
 type row struct {
 	doc                      *pyjson.Object
+	today, multi             bool
+	prefix                   string
 	hw, framework, precision string
 	spec                     string
+	isl, osl                 int64
 	tp, ep, conc             int64
+
+	prefillTP, prefillEP, prefillWorkers int64
+	decodeTP, decodeEP, decodeWorkers    int64
 }
 
 func (a *row) less(b *row) bool {
@@ -159,33 +222,19 @@ func (a *row) less(b *row) bool {
 	return a.conc < b.conc
 }
 
-// readSet reads one job folder: its meta_env.json and the newest
-// lm-eval-harness results file.
-func readSet(dir string) ([]*row, []results.Problem) {
-	var problems []results.Problem
-	metaPath := filepath.Join(dir, MetaFile)
-	meta := &pyjson.Object{}
-	if doc, err := readJSON(metaPath); err != nil {
-		// The original carried on with an empty meta (every field
-		// "unknown"); so does this, but says so.
-		problems = append(problems, results.Problem{Path: metaPath, Err: err})
-	} else if obj, ok := doc.(*pyjson.Object); ok {
-		meta = obj
-	} else {
-		problems = append(problems, results.Problem{Path: metaPath, Err: errors.New("expected a JSON object")})
-	}
-
-	lmPath, doc, ps := newestLMEval(dir)
-	problems = append(problems, ps...)
+// readSet reads one job folder as the Feb-2026 collector did: the newest
+// lm-eval-harness results file, one row per task.
+func readSet(dir string, meta *pyjson.Object) ([]*row, []results.Problem) {
+	lmPath, doc, problems := newestLMEval(dir)
 	if lmPath == "" {
-		problems = append(problems, results.Problem{Path: dir, Err: errors.New("no lm-eval-harness results file (a results*.json with lm_eval_version) in this eval job folder")})
+		problems = append(problems, results.Problem{Path: dir, Err: errNoResults})
 		return nil, problems
 	}
 	var rows []*row
 	for _, m := range extract(lmPath, doc) {
 		r, err := buildRow(meta, m)
 		if err != nil {
-			problems = append(problems, results.Problem{Path: metaPath, Err: err})
+			problems = append(problems, results.Problem{Path: filepath.Join(dir, MetaFile), Err: err})
 			return nil, problems
 		}
 		rows = append(rows, r)
@@ -362,7 +411,7 @@ func buildRow(meta *pyjson.Object, m metric) (*row, error) {
 		}
 		s, ok := v.(string)
 		if !ok {
-			return "", fmt.Errorf("%s: expected a string, got %s", key, results.Describe(results.Generic(v)))
+			return "", errNotString(key, v)
 		}
 		return s, nil
 	}
@@ -442,28 +491,7 @@ func buildRow(meta *pyjson.Object, m metric) (*row, error) {
 	doc.Set("ep", ep)
 	doc.Set("conc", conc)
 	doc.Set("dp_attention", strings.ToLower(dpa))
-	doc.Set("task", m.task)
-	doc.Set("em_strict", m.strict)
-	doc.Set("em_strict_se", m.strictSE)
-	doc.Set("em_flexible", m.flex)
-	doc.Set("em_flexible_se", m.flexSE)
-	doc.Set("n_eff", m.nEff)
-	doc.Set("source", m.source)
-	// score: the strict exact match where the task has one, else accuracy.
-	switch {
-	case m.strict != nil:
-		doc.Set("score", m.strict)
-		doc.Set("score_name", "em_strict")
-		doc.Set("score_se", m.strictSE)
-	case m.accuracy != nil:
-		doc.Set("score", m.accuracy)
-		doc.Set("score_name", "accuracy")
-		doc.Set("score_se", m.accuracySE)
-	default:
-		doc.Set("score", nil)
-		doc.Set("score_name", nil)
-		doc.Set("score_se", nil)
-	}
+	setScores(doc, m)
 	specKey, ok := spec.(string)
 	if !ok {
 		b, _ := pyjson.Marshal(spec)

@@ -6,19 +6,17 @@ package successrate
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/google/go-github/v60/github"
 	"github.com/inferencex/inferencex-go/pkg/mdtable"
 	"github.com/inferencex/inferencex-go/pkg/pyjson"
 	"github.com/inferencex/inferencex-go/pkg/results"
+	"github.com/inferencex/inferencex-go/tools/collect/ghapi"
 )
 
 // SKUs derives the GPU SKUs from the runner types of runners.yaml: each
@@ -169,85 +167,16 @@ func (st Stats) Markdown() string {
 }
 
 // Client lists a run's jobs through the GitHub REST API.
-type Client struct {
-	GH *github.Client
-	// MaxWait is the longest the client waits for a rate limit to reset
-	// before giving up.
-	MaxWait time.Duration
-	// Sleep waits (time.Sleep honouring ctx when nil); Log reports
-	// progress (nil: silent).
-	Sleep func(ctx context.Context, d time.Duration) error
-	Log   func(format string, args ...any)
-}
+type Client struct{ *ghapi.Client }
 
 // NewClient returns a client for the API at baseURL ("" for api.github.com)
 // with a token.
 func NewClient(baseURL, token string) (*Client, error) {
-	gh := github.NewClient(&http.Client{Timeout: 60 * time.Second}).WithAuthToken(token)
-	if baseURL != "" && strings.TrimSuffix(baseURL, "/") != "https://api.github.com" {
-		var err error
-		if gh, err = gh.WithEnterpriseURLs(baseURL, baseURL); err != nil {
-			return nil, fmt.Errorf("GITHUB_API_URL %q: %w", baseURL, err)
-		}
+	c, err := ghapi.NewClient(baseURL, token)
+	if err != nil {
+		return nil, err
 	}
-	return &Client{GH: gh, MaxWait: 5 * time.Minute}, nil
-}
-
-func (c *Client) logf(format string, args ...any) {
-	if c.Log != nil {
-		c.Log(format, args...)
-	}
-}
-
-func (c *Client) sleep(ctx context.Context, d time.Duration) error {
-	if c.Sleep != nil {
-		return c.Sleep(ctx, d)
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
-// retry runs call again while GitHub says the rate limit is exhausted and
-// the limit resets within MaxWait.
-func (c *Client) retry(ctx context.Context, what string, call func() (*github.Response, error)) error {
-	for attempt := 1; ; attempt++ {
-		_, err := call()
-		if err == nil {
-			return nil
-		}
-		var wait time.Duration
-		var rle *github.RateLimitError
-		var abuse *github.AbuseRateLimitError
-		switch {
-		case errors.As(err, &rle):
-			wait = time.Until(rle.Rate.Reset.Time) + time.Second
-			if wait > c.MaxWait || attempt > 5 {
-				return fmt.Errorf("%s: GitHub API rate limit exhausted (%d requests per hour), it resets at %s, more than %s from now: %w",
-					what, rle.Rate.Limit, rle.Rate.Reset.Time.UTC().Format(time.RFC3339), c.MaxWait, err)
-			}
-		case errors.As(err, &abuse):
-			wait = time.Minute
-			if abuse.RetryAfter != nil {
-				wait = *abuse.RetryAfter
-			}
-			if wait > c.MaxWait || attempt > 5 {
-				return fmt.Errorf("%s: GitHub API secondary rate limit, retry after %s: %w", what, wait, err)
-			}
-		default:
-			return fmt.Errorf("%s: %w", what, err)
-		}
-		wait = max(wait, 0)
-		c.logf("rate limited by the GitHub API; waiting %s before retrying %s", wait.Round(time.Second), what)
-		if err := c.sleep(ctx, wait); err != nil {
-			return fmt.Errorf("%s: %w", what, err)
-		}
-	}
+	return &Client{c}, nil
 }
 
 // Run is the part of a workflow run the report names.
@@ -259,7 +188,7 @@ type Run struct {
 // Jobs lists every job of a run, across all its attempts, page by page.
 func (c *Client) Jobs(ctx context.Context, owner, repo string, runID int64) (*Run, []Job, error) {
 	var run *github.WorkflowRun
-	err := c.retry(ctx, fmt.Sprintf("getting run %d of %s/%s", runID, owner, repo), func() (*github.Response, error) {
+	err := c.Call(ctx, fmt.Sprintf("getting run %d of %s/%s", runID, owner, repo), func() (*github.Response, error) {
 		r, resp, err := c.GH.Actions.GetWorkflowRunByID(ctx, owner, repo, runID)
 		run = r
 		return resp, err
@@ -267,14 +196,14 @@ func (c *Client) Jobs(ctx context.Context, owner, repo string, runID int64) (*Ru
 	if err != nil {
 		return nil, nil, err
 	}
-	c.logf("found run %d - %s", run.GetID(), run.GetName())
+	c.Logf("found run %d - %s", run.GetID(), run.GetName())
 
 	var jobs []Job
 	opts := &github.ListWorkflowJobsOptions{Filter: "all", ListOptions: github.ListOptions{PerPage: 100, Page: 1}}
 	for {
 		var page *github.Jobs
 		var resp *github.Response
-		err := c.retry(ctx, fmt.Sprintf("listing the jobs of run %d (page %d)", runID, opts.Page), func() (*github.Response, error) {
+		err := c.Call(ctx, fmt.Sprintf("listing the jobs of run %d (page %d)", runID, opts.Page), func() (*github.Response, error) {
 			var err error
 			page, resp, err = c.GH.Actions.ListWorkflowJobs(ctx, owner, repo, runID, opts)
 			return resp, err
@@ -290,6 +219,6 @@ func (c *Client) Jobs(ctx context.Context, owner, repo string, runID int64) (*Ru
 		}
 		opts.Page = resp.NextPage
 	}
-	c.logf("listed %d jobs of run %d", len(jobs), runID)
+	c.Logf("listed %d jobs of run %d", len(jobs), runID)
 	return &Run{ID: run.GetID(), Name: run.GetName()}, jobs, nil
 }

@@ -36,21 +36,33 @@ func Expand(s string, ctx Contexts) (string, error) {
 // booleans as true/false, whole numbers without a fraction, null as the
 // empty string.
 func Eval(expr string, ctx Contexts) (string, error) {
-	v, err := Lookup(expr, ctx)
+	v, err := Evaluate(expr, ctx, Status{})
 	if err != nil {
 		return "", err
 	}
 	return format(v), nil
 }
 
-// Lookup evaluates one expression of the subset of GitHub's expression
-// language that the workflows' with: and env: use: literals, property paths
-// (a.b-c, a['b']), !, ==, !=, && and || (which, as in GitHub, give one of
-// their operands), parentheses, and the functions toJson, fromJson and
-// format. Anything else is an error rather than a guess. A missing
-// property is null.
-func Lookup(expr string, ctx Contexts) (any, error) {
-	p := &parser{src: expr, ctx: ctx}
+// Status is the job's state that the status functions read.
+type Status struct {
+	Failed    bool // an earlier step failed
+	Cancelled bool
+}
+
+// Lookup evaluates one expression of a with: or env: value: Evaluate for a
+// job that has not failed.
+func Lookup(expr string, ctx Contexts) (any, error) { return Evaluate(expr, ctx, Status{}) }
+
+// Evaluate evaluates one expression of the subset of GitHub's expression
+// language that the workflows use: literals, property paths (a.b-c,
+// a['b'], a[0]), !, ==, !=, && and || (which, as in GitHub, give one of
+// their operands, so that `x && 'a' || 'b'` picks a string), parentheses,
+// the functions toJson, fromJson, format and join, and the status functions
+// success(), failure(), always() and cancelled(), which read st. Anything
+// else is an error rather than a guess: a template change the local runner
+// cannot follow should fail loudly. A missing property is null.
+func Evaluate(expr string, ctx Contexts, st Status) (any, error) {
+	p := &parser{src: expr, ctx: ctx, status: st}
 	p.next()
 	v, err := p.or()
 	if err != nil {
@@ -78,11 +90,12 @@ type token struct {
 }
 
 type parser struct {
-	src string
-	pos int
-	tok token
-	ctx Contexts
-	err error
+	src    string
+	pos    int
+	tok    token
+	ctx    Contexts
+	status Status
+	err    error
 }
 
 // next reads the next token into p.tok.
@@ -299,6 +312,28 @@ func (p *parser) call(name string) (any, error) {
 	}
 	p.next()
 	switch {
+	case strings.EqualFold(name, "success") && len(args) == 0:
+		return !p.status.Failed && !p.status.Cancelled, nil
+	case strings.EqualFold(name, "failure") && len(args) == 0:
+		return p.status.Failed, nil
+	case strings.EqualFold(name, "always") && len(args) == 0:
+		return true, nil
+	case strings.EqualFold(name, "cancelled") && len(args) == 0:
+		return p.status.Cancelled, nil
+	case strings.EqualFold(name, "join") && (len(args) == 1 || len(args) == 2):
+		sep := ","
+		if len(args) == 2 {
+			sep = format(args[1])
+		}
+		list, isList := args[0].([]any)
+		if !isList {
+			return format(args[0]), nil
+		}
+		parts := make([]string, len(list))
+		for i, v := range list {
+			parts[i] = format(v)
+		}
+		return strings.Join(parts, sep), nil
 	case strings.EqualFold(name, "toJson") && len(args) == 1:
 		// GitHub writes toJson's JSON indented by two spaces.
 		var b bytes.Buffer
@@ -348,7 +383,7 @@ func truthy(v any) bool {
 	case bool:
 		return x
 	case float64:
-		return x != 0
+		return x != 0 && !math.IsNaN(x)
 	case int:
 		return x != 0
 	case string:
@@ -413,4 +448,35 @@ func format(v any) string {
 	default:
 		return fmt.Sprint(x)
 	}
+}
+
+// hasStatusFunction tells whether an if: names a status function; one
+// that does not is implicitly `success() && (...)`.
+func hasStatusFunction(expr string) bool {
+	e := strings.ToLower(strings.ReplaceAll(expr, " ", ""))
+	for _, f := range []string{"success(", "failure(", "always(", "cancelled("} {
+		if strings.Contains(e, f) {
+			return true
+		}
+	}
+	return false
+}
+
+// If evaluates a step's if: ("" runs on success, as GitHub does).
+func If(cond string, ctx Contexts, st Status) (bool, error) {
+	cond = strings.TrimSpace(cond)
+	if m := exprRe.FindStringSubmatch(cond); m != nil && m[0] == cond {
+		cond = m[1]
+	}
+	if cond == "" {
+		return !st.Failed && !st.Cancelled, nil
+	}
+	v, err := Evaluate(cond, ctx, st)
+	if err != nil {
+		return false, err
+	}
+	if !hasStatusFunction(cond) && (st.Failed || st.Cancelled) {
+		return false, nil
+	}
+	return truthy(v), nil
 }

@@ -1,10 +1,11 @@
 // Package pipeline runs the benchmark workflow on this machine: matrixgen's
 // matrix, then for each entry the steps of .github/workflows/benchmark-tmpl.yml
-// that launch the job and process its result — their own run: scripts, with
-// the env: the workflow would give them — then collect and summarize, as
-// collect-results.yml does. With the simulated runner (runners/launch_sim.sh)
-// this is the whole pipeline without a GPU: `make demo` and the end-to-end
-// test run it.
+// that launch the job, process its result, upload its files and, for an
+// eval-only job, gate its scores — their own run: scripts, with the env:
+// the workflow would give them and their if: conditions — then collect and
+// summarize, as collect-results.yml and collect-evals.yml do. With the
+// simulated runner (runners/launch_sim.sh) this is the whole pipeline
+// without a GPU: `make demo` and the end-to-end test run it.
 package pipeline
 
 import (
@@ -23,11 +24,17 @@ import (
 	"time"
 )
 
-// The steps of the benchmark template the local runner runs, by name.
+// The run: steps of the benchmark template the local runner runs, by name
+// (each only when its if: says so); the others start or clean up containers
+// and Slurm jobs on a GPU node. Every actions/upload-artifact step is
+// followed: its files go where the collection workflows download them.
+var localSteps = []string{"Launch the benchmark", "Process the result", "Verify eval scores", "Remove the eval outputs"}
+
+// The callers of the template in e2e-tests.yml whose with: maps an entry
+// to its inputs: throughput jobs and eval-only jobs.
 const (
-	stepLaunch  = "Launch the benchmark"
-	stepProcess = "Process the result"
-	stepUpload  = "Upload the result"
+	callerThroughput = "test-sweep-single-node"
+	callerEval       = "test-sweep-evals"
 )
 
 // Options say what to run and where.
@@ -38,11 +45,17 @@ type Options struct {
 	Env        []string      // KEY=VALUE added to every job's environment (TOKENIZER, SIM_*)
 	JobTimeout time.Duration // per job; 0 means 10 minutes
 	Log        io.Writer     // progress
+	// EvalJobs adds, for the first EvalJobs configurations of the matrix,
+	// an eval-only job at the configuration's highest concurrency (as an
+	// eval row of matrixgen --evals-only would be). Entries the matrix
+	// already marks eval-only run as eval jobs in any case.
+	EvalJobs int
 }
 
 // Job is one matrix entry's run.
 type Job struct {
 	Entry          map[string]any
+	Eval           bool // an eval-only job
 	ResultFilename string
 	Dir            string
 	Duration       time.Duration
@@ -51,9 +64,12 @@ type Job struct {
 // Result is what a run produced.
 type Result struct {
 	Jobs      []Job
-	Aggregate string // agg_bmk.json
+	Aggregate string // agg_bmk.json ("" without throughput jobs)
 	Report    string // report.html
 	Summary   string // the Markdown tables
+	// EvalAggregate (agg_eval_all.json), EvalSummary (collect evals'
+	// table) and Gate (the accuracy gate's table) when eval jobs ran.
+	EvalAggregate, EvalSummary, Gate string
 }
 
 // Simulated tells whether every job ran on the simulated runner.
@@ -102,41 +118,132 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	entries = append(entries, evalJobs(entries, o.EvalJobs)...)
 	tmpl, err := LoadTemplate(filepath.Join(root, ".github", "workflows", "benchmark-tmpl.yml"), "benchmark")
 	if err != nil {
 		return nil, err
 	}
-	with, err := CallerWith(filepath.Join(root, ".github", "workflows", "e2e-tests.yml"), "test-sweep-single-node")
-	if err != nil {
-		return nil, err
+	callers := map[bool]map[string]string{}
+	for eval, job := range map[bool]string{false: callerThroughput, true: callerEval} {
+		if callers[eval], err = CallerWith(filepath.Join(root, ".github", "workflows", "e2e-tests.yml"), job); err != nil {
+			return nil, err
+		}
 	}
 
 	res := &Result{}
 	for i, entry := range entries {
 		start := time.Now()
-		job, err := runJob(ctx, o, root, out, i, tmpl, with, entry)
+		eval := isTrue(entry["eval-only"])
+		job, err := runJob(ctx, o, root, out, i, tmpl, callers[eval], entry)
 		if err != nil {
 			return nil, fmt.Errorf("job %d/%d (%s): %w", i+1, len(entries), describe(entry), err)
 		}
+		job.Eval = eval
 		job.Duration = time.Since(start)
 		fmt.Fprintf(o.Log, "[%d/%d] %s: %.1fs\n", i+1, len(entries), describe(entry), job.Duration.Seconds())
 		res.Jobs = append(res.Jobs, *job)
 	}
 
-	results := filepath.Join(out, "results")
 	// The tools run outside any workflow, whatever this process runs in.
 	clean := map[string]string{"PATH": os.Getenv("PATH"), "HOME": os.Getenv("HOME"), "TMPDIR": os.TempDir()}
-	if _, err := tool(ctx, root, out, clean, "collect", "results", results, "bmk", "--output-dir", out); err != nil {
-		return nil, err
+	results := filepath.Join(out, "results")
+	if hasEntries(results) {
+		if _, err := tool(ctx, root, out, clean, "collect", "results", results, "bmk", "--output-dir", out); err != nil {
+			return nil, err
+		}
+		res.Aggregate = filepath.Join(out, "agg_bmk.json")
+		res.Report = filepath.Join(out, "report.html")
+		summary, err := tool(ctx, root, out, clean, "summarize", results, "--html", res.Report)
+		if err != nil {
+			return nil, err
+		}
+		res.Summary = summary
 	}
-	res.Aggregate = filepath.Join(out, "agg_bmk.json")
-	res.Report = filepath.Join(out, "report.html")
-	summary, err := tool(ctx, root, out, clean, "summarize", results, "--html", res.Report)
-	if err != nil {
-		return nil, err
+	// As collect-evals.yml: the table and aggregate, then the gate over
+	// every eval job.
+	evals := filepath.Join(out, "eval_results")
+	if hasEntries(evals) {
+		summary, err := tool(ctx, root, out, clean, "collect", "evals", evals, "all", "--output-dir", out)
+		if err != nil {
+			return nil, err
+		}
+		res.EvalAggregate, res.EvalSummary = filepath.Join(out, "agg_eval_all.json"), summary
+		// The gate writes the aggregate again: out of the way, as the
+		// workflow's step writes it into $RUNNER_TEMP.
+		if err := os.MkdirAll(filepath.Join(out, "gate"), 0o755); err != nil {
+			return nil, err
+		}
+		gate, err := tool(ctx, root, out, clean, "collect", "evals", evals, "all", "--output-dir", filepath.Join(out, "gate"),
+			"--thresholds", filepath.Join(root, "configs", "eval-thresholds.yaml"))
+		if err != nil {
+			return nil, err
+		}
+		res.Gate = gate
 	}
-	res.Summary = summary
 	return res, nil
+}
+
+func hasEntries(dir string) bool {
+	ents, err := os.ReadDir(dir)
+	return err == nil && len(ents) > 0
+}
+
+func isTrue(v any) bool {
+	b, ok := v.(bool)
+	return ok && b
+}
+
+// evalJobs makes eval-only entries for the first n configurations: a
+// configuration is an entry but for its concurrency and experiment name,
+// and its eval runs at its highest concurrency.
+func evalJobs(entries []map[string]any, n int) []map[string]any {
+	if n <= 0 {
+		return nil
+	}
+	var order []string
+	best := map[string]map[string]any{}
+	for _, e := range entries {
+		if isTrue(e["eval-only"]) {
+			continue
+		}
+		key := configKey(e)
+		cur, seen := best[key]
+		if !seen {
+			order = append(order, key)
+		}
+		if c, ok := e["conc"].(float64); ok {
+			if cc, _ := cur["conc"].(float64); !seen || c > cc {
+				best[key] = e
+			}
+		} else if !seen {
+			best[key] = e
+		}
+	}
+	var out []map[string]any
+	for _, key := range order[:min(n, len(order))] {
+		e := map[string]any{}
+		for k, v := range best[key] {
+			e[k] = v
+		}
+		e["run-eval"], e["eval-only"] = true, true
+		out = append(out, e)
+	}
+	return out
+}
+
+func configKey(e map[string]any) string {
+	keys := make([]string, 0, len(e))
+	for k := range e {
+		if k != "conc" && k != "exp-name" {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%s=%v;", k, e[k])
+	}
+	return b.String()
 }
 
 func prepareOut(out string) error {
@@ -180,8 +287,9 @@ func matrix(ctx context.Context, root string, args []string, env map[string]stri
 	return entries, nil
 }
 
-// runJob runs one entry through the template's launch, process and upload
-// steps in its own workspace, Out/jobs/NNN.
+// runJob runs one entry through the template's steps in its own
+// workspace, Out/jobs/NNN: the local ones (localSteps) and the uploads,
+// each when its if: says so, as GitHub would after a failed step too.
 func runJob(ctx context.Context, o Options, root, out string, i int, tmpl *Template, with map[string]string, entry map[string]any) (*Job, error) {
 	ctx, cancel := context.WithTimeout(ctx, o.JobTimeout)
 	defer cancel()
@@ -190,7 +298,7 @@ func runJob(ctx context.Context, o Options, root, out string, i int, tmpl *Templ
 		return nil, err
 	}
 	// The workspace is a checkout for the scripts: link what they use.
-	for _, name := range []string{"benchmarks", "runners", "bin"} {
+	for _, name := range []string{"benchmarks", "runners", "bin", "configs"} {
 		if err := os.Symlink(filepath.Join(root, name), filepath.Join(dir, name)); err != nil {
 			return nil, err
 		}
@@ -217,9 +325,13 @@ func runJob(ctx context.Context, o Options, root, out string, i int, tmpl *Templ
 	ctxs["env"] = toAny(wfEnv)
 
 	ghEnvFile := filepath.Join(dir, ".github_env")
+	runnerTemp := filepath.Join(dir, ".runner_temp")
+	if err := os.MkdirAll(runnerTemp, 0o755); err != nil {
+		return nil, err
+	}
 	base := map[string]string{
 		"PATH": os.Getenv("PATH"), "HOME": os.Getenv("HOME"), "TMPDIR": os.TempDir(),
-		"GITHUB_WORKSPACE": dir, "RUNNER_NAME": node, "GITHUB_ENV": ghEnvFile,
+		"GITHUB_WORKSPACE": dir, "RUNNER_NAME": node, "GITHUB_ENV": ghEnvFile, "RUNNER_TEMP": runnerTemp,
 		"GITHUB_OUTPUT": filepath.Join(dir, ".github_output"), "GITHUB_STEP_SUMMARY": filepath.Join(dir, ".github_step_summary"),
 	}
 	for _, kv := range o.Env {
@@ -241,60 +353,154 @@ func runJob(ctx context.Context, o Options, root, out string, i int, tmpl *Templ
 	}
 	defer logFile.Close()
 
-	for _, name := range []string{stepLaunch, stepProcess} {
-		step, err := tmpl.Step(name)
-		if err != nil {
-			return nil, err
-		}
-		stepEnv, err := ExpandEnv(step.Env, ctxs)
-		if err != nil {
-			return nil, fmt.Errorf("step %q: %w", name, err)
-		}
+	var status Status
+	var failures []string
+	for _, step := range tmpl.Steps {
 		ghEnv, err := readGitHubEnv(ghEnvFile)
 		if err != nil {
 			return nil, err
 		}
+		ctxs["env"] = toAny(merge(wfEnv, ghEnv))
+		upload := strings.HasPrefix(step.Uses, "actions/upload-artifact@")
+		if !upload && (step.Run == "" || !slices.Contains(localSteps, step.Name)) {
+			continue
+		}
+		run, err := If(step.If, ctxs, status)
+		if err != nil {
+			return nil, fmt.Errorf("step %q: if: %w", step.Name, err)
+		}
+		if !run {
+			fmt.Fprintf(logFile, "==> %s: skipped (if: %s)\n", stepName(step), strings.TrimSpace(step.If))
+			continue
+		}
+		if upload {
+			if err := uploadArtifact(out, dir, step, ctxs, logFile); err != nil {
+				status.Failed = true
+				failures = append(failures, fmt.Sprintf("step %q: %v", stepName(step), err))
+			}
+			continue
+		}
+		stepEnv, err := ExpandEnv(step.Env, ctxs)
+		if err != nil {
+			return nil, fmt.Errorf("step %q: %w", step.Name, err)
+		}
 		env := merge(base, wfEnv, ghEnv, stepEnv)
-		fmt.Fprintf(logFile, "==> %s\n", name)
+		fmt.Fprintf(logFile, "==> %s\n", step.Name)
 		if err := runScript(ctx, dir, step.Run, env, logFile); err != nil {
-			return nil, fmt.Errorf("step %q: %w (log: %s)%s", name, err, logPath, tail(logPath, 15))
+			status.Failed = true
+			failures = append(failures, fmt.Sprintf("step %q: %v", step.Name, err))
+			if ctx.Err() != nil {
+				break
+			}
 		}
 	}
-
-	// The upload: the processed result into results/<artifact name>/, as
-	// download-artifact lays artifacts out for collect-results.yml.
+	if len(failures) > 0 {
+		return nil, fmt.Errorf("%s (log: %s)%s", strings.Join(failures, "; "), logPath, tail(logPath, 15))
+	}
 	ghEnv, err := readGitHubEnv(ghEnvFile)
 	if err != nil {
 		return nil, err
 	}
-	ctxs["env"] = toAny(merge(wfEnv, ghEnv))
-	up, err := tmpl.Step(stepUpload)
-	if err != nil {
-		return nil, err
-	}
-	name, err := Expand(up.With["name"], ctxs)
-	if err != nil {
-		return nil, err
-	}
-	path, err := Expand(up.With["path"], ctxs)
-	if err != nil {
-		return nil, err
-	}
-	if name == "" || strings.ContainsAny(name, "/\\") || strings.Contains(path, "..") {
-		return nil, fmt.Errorf("artifact %q with path %q", name, path)
-	}
-	data, err := os.ReadFile(filepath.Join(dir, path))
-	if err != nil {
-		return nil, fmt.Errorf("the processed result: %w", err)
-	}
-	artifact := filepath.Join(out, "results", name)
-	if err := os.MkdirAll(artifact, 0o755); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(filepath.Join(artifact, filepath.Base(path)), data, 0o644); err != nil {
-		return nil, err
-	}
 	return &Job{Entry: entry, ResultFilename: ghEnv["RESULT_FILENAME"], Dir: dir}, nil
+}
+
+func stepName(s Step) string {
+	if s.Name != "" {
+		return s.Name
+	}
+	return s.Uses
+}
+
+// uploadArtifact does what actions/upload-artifact would, where the
+// collection workflows download it: bmk_* into Out/results/, eval_* into
+// Out/eval_results/ (collect-results.yml's and collect-evals.yml's
+// patterns), anything else into Out/artifacts/, each in a folder named after
+// the artifact. path: lines are globs relative to the workspace, !glob
+// excludes; if-no-files-found says what no file means (warn by default).
+func uploadArtifact(out, dir string, step Step, ctxs Contexts, log io.Writer) error {
+	name, err := Expand(step.With["name"], ctxs)
+	if err != nil {
+		return err
+	}
+	paths, err := Expand(step.With["path"], ctxs)
+	if err != nil {
+		return err
+	}
+	ifNone, err := Expand(step.With["if-no-files-found"], ctxs)
+	if err != nil {
+		return err
+	}
+	if name == "" || strings.ContainsAny(name, "/\\") || strings.HasPrefix(name, ".") {
+		return fmt.Errorf("artifact name %q", name)
+	}
+	var include, exclude []string
+	for _, line := range strings.Split(paths, "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "":
+		case strings.HasPrefix(line, "!"):
+			exclude = append(exclude, strings.TrimPrefix(line, "!"))
+		default:
+			if filepath.IsAbs(line) || strings.Contains(line, "..") {
+				return fmt.Errorf("artifact %s: path %q leaves the workspace", name, line)
+			}
+			include = append(include, line)
+		}
+	}
+	var files []string
+	for _, pat := range include {
+		matches, err := filepath.Glob(filepath.Join(dir, pat))
+		if err != nil {
+			return fmt.Errorf("artifact %s: %w", name, err)
+		}
+		for _, m := range matches {
+			rel, _ := filepath.Rel(dir, m)
+			if st, err := os.Stat(m); err != nil || !st.Mode().IsRegular() || slices.Contains(files, rel) {
+				continue
+			}
+			excluded := false
+			for _, ex := range exclude {
+				if ok, _ := filepath.Match(ex, rel); ok {
+					excluded = true
+				}
+			}
+			if !excluded {
+				files = append(files, rel)
+			}
+		}
+	}
+	if len(files) == 0 {
+		switch ifNone {
+		case "error":
+			return fmt.Errorf("artifact %s: no file matches %q", name, strings.Join(include, ", "))
+		case "ignore":
+		default:
+			fmt.Fprintf(log, "==> upload %s: no file matches %q\n", name, strings.Join(include, ", "))
+		}
+		return nil
+	}
+	dest := filepath.Join(out, "artifacts", name)
+	switch {
+	case strings.HasPrefix(name, "bmk_"):
+		dest = filepath.Join(out, "results", name)
+	case strings.HasPrefix(name, "eval_"):
+		dest = filepath.Join(out, "eval_results", name)
+	}
+	for _, rel := range files {
+		data, err := os.ReadFile(filepath.Join(dir, rel))
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dest, rel)
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(target, data, 0o644); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(log, "==> upload %s: %s\n", name, strings.Join(files, ", "))
+	return nil
 }
 
 // runScript runs a step's script as GitHub runs a bash step.
@@ -381,7 +587,11 @@ func envList(m map[string]string) []string {
 }
 
 func describe(e map[string]any) string {
-	return fmt.Sprintf("%v %v %v %v tp=%v conc=%v", e["exp-name"], e["runner"], e["framework"], e["precision"], format(e["tp"]), format(e["conc"]))
+	kind := ""
+	if isTrue(e["eval-only"]) {
+		kind = " eval-only"
+	}
+	return fmt.Sprintf("%v %v %v %v tp=%v conc=%v%s", e["exp-name"], e["runner"], e["framework"], e["precision"], format(e["tp"]), format(e["conc"]), kind)
 }
 
 // tail returns the last n lines of a file, indented, for error messages.

@@ -56,6 +56,8 @@ func TestExpand(t *testing.T) {
 		{"${{ !inputs.dp-attn }}", "true", ""},
 		{"${{ format('{0}-{1}', inputs.tp, runner.name) }}", "8-h200-nb_0", ""},
 		{"${{ fromJson('[1, 2]')[1] }}", "2", ""},
+		{"${{ join(matrix.config.conc, ' ') }}", "8 16", ""},
+		{"${{ join(fromJson('[\"a\", 1, true]')) }}", "a,1,true", ""},
 		{"${{ matrix.config.router }}", "Object", ""},
 		{"${{ github.sha }}", "", `no context "github"`},
 		{"${{ hashFiles('x') }}", "", "does not evaluate hashFiles()"},
@@ -131,7 +133,9 @@ var processedKeys = []string{
 // TestPipelineOnSimulatedServer runs the whole pipeline — matrixgen, the
 // benchmark template's launch and process steps with runners/launch_sim.sh and
 // benchmarks/toy_fp8_sim_sim.sh, loadgen against its simulated server,
-// resultproc, collect, summarize — on a 4-job config and checks the aggregate.
+// resultproc, collect, summarize — on a 4-job config and checks the aggregate;
+// and one eval-only job (loadgen sim-eval standing in for lm-eval) through
+// the upload, the accuracy gate and collect evals.
 func TestPipelineOnSimulatedServer(t *testing.T) {
 	root := repoRoot(t)
 	// loadgen's tiny test tokenizer, as make demo uses: nothing is downloaded.
@@ -148,15 +152,17 @@ func TestPipelineOnSimulatedServer(t *testing.T) {
 			"--runner-config", filepath.Join("tools", "e2e", "pipeline", "testdata", "runners.yaml")},
 		Env: []string{"TOKENIZER=" + tokenizer, "SIM_DECODE_STEP_MS=6", "SIM_TP_SCALING=0.7",
 			"SIM_DECODE_MS_PER_SEQ=0.5", "SIM_PREFILL_MS_PER_TOKEN=0.001"},
-		Log: &log,
+		Log:      &log,
+		EvalJobs: 1,
 	})
 	if err != nil {
 		t.Fatalf("%v\nprogress:\n%s", err, log.String())
 	}
 	t.Log("\n" + log.String())
-	if len(res.Jobs) != 4 || !res.Simulated() {
-		t.Fatalf("%d jobs (simulated: %v), want 4 on the simulated runner", len(res.Jobs), res.Simulated())
+	if len(res.Jobs) != 5 || !res.Simulated() || !res.Jobs[4].Eval {
+		t.Fatalf("%d jobs (simulated: %v), want 4 and an eval-only one on the simulated runner", len(res.Jobs), res.Simulated())
 	}
+	checkEvalJob(t, res)
 
 	data, err := os.ReadFile(res.Aggregate)
 	if err != nil {
@@ -170,8 +176,8 @@ func TestPipelineOnSimulatedServer(t *testing.T) {
 	if err := json.Unmarshal(data, &rows); err != nil {
 		t.Fatalf("%s: %v", res.Aggregate, err)
 	}
-	if len(rows) != len(res.Jobs) {
-		t.Fatalf("%s has %d rows, want one per job (%d)", res.Aggregate, len(rows), len(res.Jobs))
+	if len(rows) != 4 {
+		t.Fatalf("%s has %d rows, want one per throughput job (4)", res.Aggregate, len(rows))
 	}
 	var points []string
 	for _, row := range rows {
@@ -235,6 +241,9 @@ func TestRunRejectsForeignOutputDirectory(t *testing.T) {
 func checkEnergy(t *testing.T, res *Result) {
 	t.Helper()
 	for _, j := range res.Jobs {
+		if j.Entry["eval-only"] == true {
+			continue // no throughput run, no result to measure
+		}
 		csv, err := os.ReadFile(filepath.Join(j.Dir, "gpu_metrics.csv"))
 		if err != nil || !strings.Contains(string(csv), ",FAKE-GPU-0,") {
 			t.Errorf("%s: no telemetry from gpumon's fake backend: %v", j.ResultFilename, err)
@@ -269,18 +278,123 @@ func checkEnergy(t *testing.T, res *Result) {
 	}
 }
 
-// FuzzLookup: the expression parser answers any text with a value or an
-// error, never a panic or a hang.
-func FuzzLookup(f *testing.F) {
-	for _, s := range []string{"matrix.config.router && toJson(matrix.config.router) || ''", "inputs.a == 'x'", "fromJson('[1]')[0]",
-		"format('{0}', inputs.b)", "!(inputs.c || false)", "'it''s'", "-1.5e3", "matrix.config['kv-p2p-transfer']"} {
+// checkEvalJob: the eval-only job ran at the first configuration's highest
+// concurrency, left its lm-eval files where collect-evals.yml downloads
+// them, passed the gate, and collect evals made a labelled row of it.
+func checkEvalJob(t *testing.T, res *Result) {
+	t.Helper()
+	j := res.Jobs[4]
+	if j.Entry["tp"] != 1.0 || j.Entry["conc"] != 8.0 || j.Entry["eval-only"] != true {
+		t.Errorf("eval job for %v", j.Entry)
+	}
+	data, err := os.ReadFile(res.EvalAggregate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []map[string]any
+	if err := json.Unmarshal(data, &rows); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 {
+		t.Fatalf("%d eval rows, want 1:\n%s", len(rows), data)
+	}
+	r := rows[0]
+	want := map[string]any{"model_prefix": "toy", "hw": "SIM", "task": "gsm8k", "conc": 8.0, "tp": 1.0, "score": 0.95,
+		"model": "inferencex/toy-model (SIMULATED)", "is_multinode": false, "isl": 128.0}
+	for k, v := range want {
+		if r[k] != v {
+			t.Errorf("eval row %s = %v, want %v", k, r[k], v)
+		}
+	}
+	if !strings.Contains(res.Gate, "| PASS ") || !strings.Contains(res.Gate, "0 failed") {
+		t.Errorf("the gate did not pass the job:\n%s", res.Gate)
+	}
+	if !strings.Contains(res.EvalSummary, "### Single-Node Eval Results") {
+		t.Errorf("eval summary:\n%s", res.EvalSummary)
+	}
+}
+
+// TestEvalGateFailsAfterUpload: a score below the threshold fails the
+// eval job in its "Verify eval scores" step, after its files went up.
+func TestEvalGateFailsAfterUpload(t *testing.T) {
+	root := repoRoot(t)
+	tokenizer := filepath.Join(root, "tools", "loadgen", "bench", "testdata", "tinytok")
+	out := filepath.Join(t.TempDir(), "out")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	_, err := Run(ctx, Options{
+		Root: root, Out: out,
+		MatrixArgs: []string{"test-config", "--config-keys", "toy-fp8-sim-sim", "--conc", "2", "--config-files",
+			filepath.Join("tools", "e2e", "pipeline", "testdata", "master.yaml"),
+			"--runner-config", filepath.Join("tools", "e2e", "pipeline", "testdata", "runners.yaml")},
+		Env:      []string{"TOKENIZER=" + tokenizer, "SIM_DECODE_STEP_MS=2", "SIM_EVAL_SCORE=0.5", "EVAL_LIMIT=4"},
+		EvalJobs: 1,
+	})
+	if err == nil || !strings.Contains(err.Error(), `step "Verify eval scores"`) || !strings.Contains(err.Error(), "below the threshold") {
+		t.Fatalf("error %v, want the gate step to fail", err)
+	}
+	uploaded, _ := filepath.Glob(filepath.Join(out, "eval_results", "eval_*", "results_*.json"))
+	meta, _ := filepath.Glob(filepath.Join(out, "eval_results", "eval_*", "meta_env.json"))
+	if len(uploaded) != 1 || len(meta) != 1 {
+		t.Errorf("uploaded eval files %v %v, want the results and meta_env.json of the failed job", uploaded, meta)
+	}
+}
+
+func TestIf(t *testing.T) {
+	ctx := Contexts{
+		"inputs": map[string]any{"eval-only": true, "run-eval": false, "name": "Sim"},
+		"env":    map[string]any{"RUN_EVAL": "true", "RESULT_FILENAME": ""},
+	}
+	ok, failed := Status{}, Status{Failed: true}
+	cases := []struct {
+		cond string
+		st   Status
+		want bool
+	}{
+		{"", ok, true},
+		{"", failed, false},
+		{"${{ !inputs.eval-only }}", ok, false},
+		{"inputs.eval-only", failed, false},
+		{"(success() || failure()) && inputs.eval-only", failed, true},
+		{"always() && env.RESULT_FILENAME != ''", failed, false},
+		{"always() && (env.RUN_EVAL == 'true' || inputs.eval-only)", failed, true},
+		{"inputs.name == 'sim'", ok, true},
+		{"inputs.run-eval == false", ok, true},
+		{"env.RUN_EVAL == true", ok, false},
+		{"cancelled()", ok, false},
+	}
+	for _, c := range cases {
+		got, err := If(c.cond, ctx, c.st)
+		if err != nil || got != c.want {
+			t.Errorf("If(%q, %+v) = %v, %v; want %v", c.cond, c.st, got, err, c.want)
+		}
+	}
+	for _, bad := range []string{"hashFiles('x')", "inputs.a ==", "'open", "github.sha", "a[0]"} {
+		if _, err := If(bad, ctx, ok); err == nil {
+			t.Errorf("If(%q): no error", bad)
+		}
+	}
+	if v, err := Eval("inputs.eval-only && 'eval_' || 'plain_'", ctx); err != nil || v != "eval_" {
+		t.Errorf("Eval: %q, %v", v, err)
+	}
+	if v, err := Eval("inputs.run-eval && 'eval_' || 'plain_'", ctx); err != nil || v != "plain_" {
+		t.Errorf("Eval: %q, %v", v, err)
+	}
+}
+
+// FuzzEvaluate: any expression is evaluated or refused, never a panic.
+func FuzzEvaluate(f *testing.F) {
+	for _, s := range []string{"(success() || failure()) && inputs.eval-only", "inputs.x && 'a' || 'b'", "!!env.X == '1'",
+		"'it''s'", "1.5e3 != -2", "((((", "always(", "inputs..x", "matrix.config.router && toJson(matrix.config.router) || ''",
+		"fromJson('[1]')[0]", "format('{0}', inputs.b)", "matrix.config['kv-p2p-transfer']"} {
 		f.Add(s)
 	}
-	ctx := Contexts{"inputs": map[string]any{"a": "x", "b": float64(2)}, "matrix": map[string]any{"config": map[string]any{"router": map[string]any{"name": "r"}}}}
+	ctx := Contexts{"inputs": map[string]any{"x": true, "b": float64(2)}, "env": map[string]any{"X": "1"},
+		"matrix": map[string]any{"config": map[string]any{"router": map[string]any{"name": "r"}}}}
 	f.Fuzz(func(t *testing.T, expr string) {
-		v, err := Lookup(expr, ctx)
-		if err == nil {
+		if v, err := Evaluate(expr, ctx, Status{Failed: true}); err == nil {
 			_ = format(v)
 		}
+		_, _ = If(expr, ctx, Status{})
 	})
 }

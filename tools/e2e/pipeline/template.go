@@ -120,6 +120,11 @@ func (t *Template) InputsFor(with map[string]string, entry map[string]any) (map[
 		if err != nil {
 			return nil, fmt.Errorf("input %s: %w", name, err)
 		}
+		// A boolean input written as text (eval-only: true) is a boolean.
+		if t.Inputs[name].Type == "boolean" && (v == "true" || v == "false") {
+			out[name] = v == "true"
+			continue
+		}
 		out[name] = v
 	}
 	for name, in := range t.Inputs {

@@ -27,6 +27,11 @@ func fakeSlurm(t *testing.T) (env []string, work, record string) {
 mkdir -p logs/run1/sglang_isl_${ISL}_osl_${OSL} logs/run1/vllm_isl_${ISL}_osl_${OSL}
 echo '{}' > logs/run1/sglang_isl_${ISL}_osl_${OSL}/isl_${ISL}_concurrency_4_gpus_24_ctx_8_gen_16.json
 echo '{}' > logs/run1/vllm_isl_${ISL}_osl_${OSL}/isl_${ISL}_concurrency_4_gpus_24_ctx_8_gen_16.json
+if [ "${EVAL_ONLY:-}" = true ]; then
+  mkdir -p logs/run1/eval_results
+  echo '{"is_multinode": true}' > logs/run1/eval_results/meta_env.json
+  echo '{"lm_eval_version": "0.4"}' > logs/run1/eval_results/results_2026-08-01T10-00-00.json
+fi
 echo log > slurm_job-123.out
 echo 123
 `
@@ -112,4 +117,39 @@ func TestSlurmSubmitScripts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSlurmSubmitScriptsEvalOnly: an eval-only multi-node job leaves the
+// recipe's eval files (meta_env.json, results*.json) in the workspace
+// instead of throughput results, and fails when the recipe left none.
+func TestSlurmSubmitScriptsEvalOnly(t *testing.T) {
+	root := repoRoot(t)
+	for _, script := range []string{"dsr1_fp4_mi355x_sglang-disagg.sh", "dsr1_fp4_gb200_dynamo-sglang.sh"} {
+		t.Run(script, func(t *testing.T) {
+			env, work, _ := fakeSlurm(t)
+			cmd := exec.Command("bash", filepath.Join(root, "benchmarks", script))
+			cmd.Env, cmd.Dir = append(env, "EVAL_ONLY=true", "EVAL_CONC=4 8"), work
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			for _, f := range []string{"meta_env.json", "results_2026-08-01T10-00-00.json"} {
+				if _, err := os.Stat(filepath.Join(work, f)); err != nil {
+					t.Errorf("%s not in the workspace: %v\n%s", f, err, out)
+				}
+			}
+			if m, _ := filepath.Glob(filepath.Join(work, "res_*")); len(m) != 0 {
+				t.Errorf("throughput results copied in an eval-only job: %v", m)
+			}
+		})
+	}
+	t.Run("no eval files", func(t *testing.T) {
+		env, work, _ := fakeSlurm(t)
+		cmd := exec.Command("bash", "-c", `source "$1"; copy_eval_artifacts "$2"`, "x", filepath.Join(root, "benchmarks", "multinode_lib.sh"), t.TempDir())
+		cmd.Env, cmd.Dir = env, work
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "no eval results (meta_env.json) under") {
+			t.Errorf("%v\n%s", err, out)
+		}
+	})
 }

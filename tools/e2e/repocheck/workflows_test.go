@@ -171,35 +171,40 @@ func TestMatrixgenArgumentsAreData(t *testing.T) {
 				t.Fatalf("matrixgen did not run; output:\n%s", out)
 			}
 			got := strings.Split(strings.TrimSuffix(string(data), "\x00"), "\x00")
-			if !slices.Equal(got, c.wantArgs) {
-				t.Errorf("matrixgen got %q, want %q", got, c.wantArgs)
+			// The workflow adds its own step output.
+			want := append(slices.Clone(c.wantArgs), "--github-output", "search-space-config")
+			if !slices.Equal(got, want) {
+				t.Errorf("matrixgen got %q, want %q", got, want)
 			}
 		})
 	}
 }
 
-// TestMatrixSplitsByKind runs e2e-tests.yml's matrix step with a fake
-// matrixgen that prints one job of each kind: each must reach the output
-// of the job group whose template runs it.
+// TestMatrixSplitsByKind runs e2e-tests.yml's split step on a matrix with
+// one job of each kind: each must reach the output of the job group whose
+// template runs it.
 func TestMatrixSplitsByKind(t *testing.T) {
 	root := repoRoot(t)
-	script, err := StepScript(filepath.Join(root, ".github", "workflows", "e2e-tests.yml"), "get-jobs", "get-jobs")
+	script, err := StepScript(filepath.Join(root, ".github", "workflows", "e2e-tests.yml"), "get-jobs", "split")
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
 	matrix := `[{"exp-name": "s", "tp": 8}, {"exp-name": "m", "prefill": {}}, {"exp-name": "a", "tp": 8, "scenario-type": "agentic-coding"},` +
-		` {"exp-name": "am", "prefill": {}, "scenario-type": "agentic-coding"}, {"exp-name": "s2", "tp": 4}]`
-	write(t, dir, "bin/matrixgen", "#!/usr/bin/env bash\necho '"+matrix+"'\n")
-	code, out, ghOutput := runStep(t, script, dir, "GENERATE_CLI_COMMAND=full-sweep --config-files c.yaml")
+		` {"exp-name": "am", "prefill": {}, "scenario-type": "agentic-coding"}, {"exp-name": "s2", "tp": 4, "eval-only": false},` +
+		` {"exp-name": "e", "tp": 8, "eval-only": true}, {"exp-name": "me", "prefill": {}, "eval-only": true}]`
+	write(t, dir, "matrix.json", matrix+"\n")
+	code, out, ghOutput := runStep(t, script, dir)
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
 	want := []string{
-		`single-node-config=[{"exp-name":"s","tp":8},{"exp-name":"s2","tp":4}]`,
+		`single-node-config=[{"exp-name":"s","tp":8},{"exp-name":"s2","tp":4,"eval-only":false}]`,
 		`multi-node-config=[{"exp-name":"m","prefill":{}}]`,
 		`agentic-config=[{"exp-name":"a","tp":8,"scenario-type":"agentic-coding"}]`,
 		`multi-node-agentic-config=[{"exp-name":"am","prefill":{},"scenario-type":"agentic-coding"}]`,
+		`eval-config=[{"exp-name":"e","tp":8,"eval-only":true}]`,
+		`multi-node-eval-config=[{"exp-name":"me","prefill":{},"eval-only":true}]`,
 	}
 	if got := strings.Split(strings.TrimSpace(ghOutput), "\n"); !slices.Equal(got, want) {
 		t.Errorf("outputs:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
