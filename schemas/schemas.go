@@ -44,6 +44,13 @@ const (
 	RunStats              Kind = "run-stats"
 	Changelog             Kind = "changelog"
 	ChangelogMatrix       Kind = "changelog-matrix"
+
+	// loadgen replay: the traces it reads and the AIPerf-format artifacts
+	// it writes.
+	WekaTrace           Kind = "weka-trace"
+	AIPerfRecord        Kind = "aiperf-profile-record"
+	AIPerfProfileExport Kind = "aiperf-profile-export"
+	AIPerfServerMetrics Kind = "aiperf-server-metrics"
 )
 
 const baseURL = "https://inferencex.dev/schemas/"
