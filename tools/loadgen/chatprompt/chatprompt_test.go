@@ -228,11 +228,11 @@ func TestConversationGrowsAndResets(t *testing.T) {
 	}
 	want := []step{
 		{1, 10, false, []int{10}},
-		{3, 18, false, []int{10, 3, 5}},        // the recorded answer, then 5 words of input
-		{5, 20, false, []int{10, 3, 5, 1, 1}},  // only 2 tokens of growth: the answer shrinks to 1
-		{1, 6, true, []int{6}},                 // compaction: a new history
-		{1, 6, true, []int{6}},                 // no growth at all: a new history again
-		{1, 1, true, []int{1}},                 // in 0 asks for the least prompt there is
+		{3, 18, false, []int{10, 3, 5}},       // the recorded answer, then 5 words of input
+		{5, 20, false, []int{10, 3, 5, 1, 1}}, // only 2 tokens of growth: the answer shrinks to 1
+		{1, 6, true, []int{6}},                // compaction: a new history
+		{1, 6, true, []int{6}},                // no growth at all: a new history again
+		{1, 1, true, []int{1}},                // in 0 asks for the least prompt there is
 	}
 	var prev string
 	for i, e := range tr.Requests {

@@ -14,11 +14,11 @@ type Conversation struct {
 	marker    string
 	markerTok int
 
-	msgs    []Message
-	roles   []byte
-	words   int // words of msgs
-	prev    *weka.Request
-	turn    int
+	msgs  []Message
+	roles []byte
+	words int // words of msgs
+	prev  *weka.Request
+	turn  int
 }
 
 // NewConversation starts an agent's history. scope is the block namespace

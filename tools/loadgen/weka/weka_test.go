@@ -75,7 +75,9 @@ func TestParseErrors(t *testing.T) {
 			`hash_id_scope: unknown hash id scope "session" (expected "local" or "global")`},
 		{"empty requests", `{"id": "x", "models": [], "block_size": 64, "hash_id_scope": "local", "requests": []}`,
 			"requests: is empty"},
-		{"unknown request type", base(func(s string) string { return strings.Replace(s, `"type": "n", "model": "opus", "in": 9000`, `"type": "x", "model": "opus", "in": 9000`, 1) }),
+		{"unknown request type", base(func(s string) string {
+			return strings.Replace(s, `"type": "n", "model": "opus", "in": 9000`, `"type": "x", "model": "opus", "in": 9000`, 1)
+		}),
 			`requests[3].type: unknown request type "x"`},
 		{"negative in", base(func(s string) string { return strings.Replace(s, `"in": 8192`, `"in": -1`, 1) }),
 			"requests[0].in: must be a non-negative integer, got -1"},
@@ -89,7 +91,9 @@ func TestParseErrors(t *testing.T) {
 			"requests[1].think_time: must not be negative"},
 		{"infinite time", base(func(s string) string { return strings.Replace(s, `"t": 9.7`, `"t": 1e999`, 1) }),
 			"requests[1].t: expected a number of seconds"},
-		{"ttft on a normal request", base(func(s string) string { return strings.Replace(s, `"think_time": 0.0},`, `"think_time": 0.0, "ttft": 1},`, 1) }),
+		{"ttft on a normal request", base(func(s string) string {
+			return strings.Replace(s, `"think_time": 0.0},`, `"think_time": 0.0, "ttft": 1},`, 1)
+		}),
 			"requests[0].ttft: unknown field"},
 		{"nested unknown field", base(func(s string) string { return strings.Replace(s, `"in": 5120`, `"in": 5120, "foo": true`, 1) }),
 			"requests[2].requests[0].foo: unknown field"},
