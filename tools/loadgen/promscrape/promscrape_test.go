@@ -198,7 +198,7 @@ func TestQuantile(t *testing.T) {
 	}{
 		{0.5, []float64{0, 10, 10, 10}, 1.5},
 		{0.25, []float64{4, 8, 8, 8}, 0.5},
-		{0.99, []float64{0, 0, 5, 10}, 4},  // falls in +Inf: the last finite bound
+		{0.99, []float64{0, 0, 5, 10}, 4}, // falls in +Inf: the last finite bound
 		{0.5, []float64{0, 0, 0, 0}, math.NaN()},
 	}
 	for _, c := range cases {
