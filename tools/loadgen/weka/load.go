@@ -30,7 +30,7 @@ func ReadJSONL(ctx context.Context, r io.Reader, name string) ([]*Trace, error) 
 		if t := bytes.TrimSpace(text); len(t) > 0 {
 			tr, perr := Parse(t)
 			if perr != nil {
-				return nil, fmt.Errorf("%s:%d: %w", name, line, perr)
+				return nil, &ParseError{Where: fmt.Sprintf("%s:%d", name, line), Err: perr}
 			}
 			tr.Source = fmt.Sprintf("%s:%d", name, line)
 			out = append(out, tr)
@@ -46,11 +46,22 @@ func ReadJSONL(ctx context.Context, r io.Reader, name string) ([]*Trace, error) 
 func ReadJSON(data []byte, name string) (*Trace, error) {
 	tr, err := Parse(data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, &ParseError{Where: name, Err: err}
 	}
 	tr.Source = name
 	return tr, nil
 }
+
+// ParseError is a trace that is not valid: where it is ("file:line") and
+// what is wrong.
+type ParseError struct {
+	Where string
+	Err   error
+}
+
+func (e *ParseError) Error() string { return e.Where + ": " + e.Err.Error() }
+
+func (e *ParseError) Unwrap() error { return e.Err }
 
 // ErrNoTraces is returned for a source without a single trace.
 var ErrNoTraces = errors.New("no traces")
