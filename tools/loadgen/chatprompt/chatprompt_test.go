@@ -382,3 +382,28 @@ func TestCacheBustMarker(t *testing.T) {
 		t.Error("Key does not tell strings apart")
 	}
 }
+
+// BenchmarkBody generates the body of a 100k-token prompt.
+func BenchmarkBody(b *testing.B) {
+	v := testVocab(b)
+	ids := make([]int64, 100000/64)
+	for i := range ids {
+		ids[i] = int64(i)
+	}
+	s := &Stream{Scope: 1, IDs: ids, BlockSize: 64, Tail: 2}
+	msgs := []Message{{Role: User, Marker: CacheBustMarker(1), Spans: []Span{{S: s, From: 0, N: 100000}}}}
+	buf := make([]byte, 64<<10)
+	b.ReportAllocs()
+	for range b.N {
+		body, err := NewBody(v, msgs, BodyOptions{Model: "m", MaxTokens: 100})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for {
+			if _, err := body.Read(buf); err != nil {
+				break
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/100000, "ns/token")
+}

@@ -126,23 +126,29 @@ type Stream struct {
 	Tail      uint64  // seed of the words after the blocks
 }
 
-// index returns the vocabulary index of word i.
-func (s *Stream) index(i int) uint64 {
-	if n := len(s.IDs) * s.BlockSize; i < n {
-		blk := uint64(s.IDs[i/s.BlockSize])
-		return mix(s.Scope ^ mix(blk) + uint64(i%s.BlockSize))
-	}
-	return mix(s.Tail + uint64(i-len(s.IDs)*s.BlockSize))
-}
-
 // Words appends words [from, from+n) to dst, joined by spaces (no leading
-// space).
+// space). It is the hot loop of request bodies: a block's hash is computed
+// once for its words, and each word is one more hash and a copy.
 func (v *Vocab) Words(dst []byte, s *Stream, from, n int) []byte {
-	for i := range n {
-		if i > 0 {
-			dst = append(dst, ' ')
+	nw := uint64(len(v.words))
+	blockWords := len(s.IDs) * s.BlockSize
+	i, end := from, from+n
+	for i < end {
+		var base uint64
+		stop := end
+		if i < blockWords {
+			blk := i / s.BlockSize
+			base = s.Scope ^ mix(uint64(s.IDs[blk])) - uint64(blk*s.BlockSize)
+			stop = min(end, (blk+1)*s.BlockSize)
+		} else {
+			base = s.Tail - uint64(blockWords)
 		}
-		dst = append(dst, v.words[s.index(from+i)%uint64(len(v.words))]...)
+		for ; i < stop; i++ {
+			if i > from {
+				dst = append(dst, ' ')
+			}
+			dst = append(dst, v.words[mix(base+uint64(i))%nw]...)
+		}
 	}
 	return dst
 }

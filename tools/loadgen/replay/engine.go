@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/inferencex/inferencex-go/tools/loadgen/chatprompt"
+	"github.com/inferencex/inferencex-go/tools/loadgen/engine"
 	"github.com/inferencex/inferencex-go/tools/loadgen/weka"
 )
 
@@ -49,6 +50,7 @@ type Result struct {
 	exchange
 	Phase          string
 	Due            time.Time // when the schedule wanted it sent
+	Fired          time.Time // when the scheduler took it up
 	TraceID        string
 	ConversationID string
 	CorrelationID  string
@@ -181,24 +183,25 @@ type tree struct {
 
 // session is one agent of a tree: the requests of one list, in order.
 type session struct {
-	tree      *tree
-	parent    *session
-	entries   []weka.Entry
-	pos       int
-	turn      int
-	conv      *chatprompt.Conversation
-	convID    string
-	corr      string
-	depth     int
-	refT      float64 // recorded end of what the next request follows
-	lastEnd   time.Time
-	blocking  int // children the next request waits for
-	children  int // children not finished
-	blocks    bool
-	waiting   bool // a timer or a held entry is pending
-	inAir     bool
-	finished  bool
-	prevBlock *weka.Blocks
+	tree     *tree
+	parent   *session
+	entries  []weka.Entry
+	pos      int
+	turn     int
+	conv     *chatprompt.Conversation
+	convID   string
+	corr     string
+	depth    int
+	refT     float64 // recorded end of what the next request follows
+	lastEnd  time.Time
+	blocking int // children the next request waits for
+	children int // children not finished
+	blocks   bool
+	waiting  bool // a timer or a held entry is pending
+	inAir    bool
+	finished bool
+	// prevBlocks are the blocks of the agent's last request sent.
+	prevBlocks *weka.Blocks
 }
 
 type timer struct {
@@ -496,6 +499,7 @@ func (r *Replayer) fastForward(s *session, n int) error {
 		for _, id := range e.Request.Blocks.IDs() {
 			s.tree.seen[id] = struct{}{}
 		}
+		s.prevBlocks = e.Request.Blocks
 		s.refT = e.Request.T + apiTime(e.Request)
 		s.turn++
 	}
@@ -702,7 +706,7 @@ func (r *Replayer) fire(ctx context.Context, tm *timer) {
 		r.abort(err)
 		return
 	}
-	res := &Result{Due: tm.due, TraceID: t.trace.ID, ConversationID: s.convID, CorrelationID: s.corr, RootCorr: t.rootCorr,
+	res := &Result{Due: tm.due, Fired: time.Now(), TraceID: t.trace.ID, ConversationID: s.convID, CorrelationID: s.corr, RootCorr: t.rootCorr,
 		Depth: s.depth, Turn: tm.turn, SessionNum: t.num, Lane: t.lane.idx, Request: tm.req, PromptTokens: p.Tokens,
 		Short: p.Short, Reset: p.Reset, Phase: "profiling", Messages: p.Messages}
 	if s.parent != nil {
@@ -719,8 +723,16 @@ func (r *Replayer) fire(ctx context.Context, tm *timer) {
 		r.stats.Sent++
 	}
 	// The ideal prefix cache: leading blocks this play has sent before.
-	ids := tm.req.Blocks.IDs()
-	res.TotalBlocks = len(ids)
+	// When the request extends the agent's previous one, that prefix was
+	// seen already and only the new blocks are looked at.
+	res.TotalBlocks = tm.req.Blocks.Len()
+	from, ids := 0, []int64(nil)
+	if prev := s.prevBlocks; prev != nil && tm.req.Blocks.Extends(prev) {
+		from, ids = prev.Len(), tm.req.Blocks.After(prev.Len())
+	} else {
+		ids = tm.req.Blocks.IDs()
+	}
+	res.HitBlocks = from
 	for _, id := range ids {
 		if _, ok := t.seen[id]; !ok {
 			break
@@ -730,27 +742,30 @@ func (r *Replayer) fire(ctx context.Context, tm *timer) {
 	for _, id := range ids {
 		t.seen[id] = struct{}{}
 	}
-	body, err := chatprompt.NewBody(r.cfg.Counter.Vocab(), p.Messages, chatprompt.BodyOptions{
-		Model: t.models[tm.req.Model], MaxTokens: maxTokens, LegacyMaxTokens: r.cfg.LegacyMax, Extra: r.cfg.Extra})
-	if err != nil {
-		r.abort(err)
-		return
-	}
+	s.prevBlocks = tm.req.Blocks
 	header := r.cfg.Header.Clone()
 	if header == nil {
 		header = http.Header{}
 	}
 	header.Set("X-Request-ID", res.RequestID)
 	header.Set("X-Correlation-ID", s.corr)
-	res.exchange = exchange{url: r.cfg.URL, header: header, body: body}
+	res.exchange = exchange{url: r.cfg.URL, header: header}
+	bodyOpts := chatprompt.BodyOptions{Model: t.models[tm.req.Model], MaxTokens: maxTokens, LegacyMaxTokens: r.cfg.LegacyMax, Extra: r.cfg.Extra}
 	s.inAir = true
 	t.inAir++
 	r.inAir++
 	reqCtx, cancel := context.WithCancel(ctx)
 	r.cancels[res] = cancel
 	r.sessions[res] = s
+	vocab := r.cfg.Counter.Vocab()
 	go func() {
-		res.send(reqCtx, r.cfg.Client, r.cfg.RequestTimeout, r.cfg.CollectText)
+		body, err := chatprompt.NewBody(vocab, p.Messages, bodyOpts)
+		if err != nil {
+			res.fail(engine.KindParse, "building the request: "+err.Error())
+		} else {
+			res.body = body
+			res.send(reqCtx, r.cfg.Client, r.cfg.RequestTimeout, r.cfg.CollectText)
+		}
 		r.results <- res
 	}()
 }

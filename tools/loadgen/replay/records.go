@@ -20,6 +20,7 @@ type collector struct {
 	records []aiperf.Record
 	// Profiling-phase measures for the aggregate.
 	lags           []float64 // ms between the schedule and the send
+	fired          []float64 // ms between the schedule and the scheduler taking it up
 	hitBlocks      int
 	totalBlocks    int
 	errors         map[string]*aiperf.ErrorCount
@@ -48,6 +49,7 @@ func (c *collector) add(res *Result) {
 	profiling := res.Phase == aiperf.PhaseProfiling
 	if profiling && !res.start.IsZero() {
 		c.lags = append(c.lags, ms(res.start.Sub(res.Due)))
+		c.fired = append(c.fired, ms(res.Fired.Sub(res.Due)))
 	}
 	if res.canceled || res.errType == ErrContextOverflow {
 		return
