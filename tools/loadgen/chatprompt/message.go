@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 )
 
@@ -181,6 +182,12 @@ func (b *Body) Read(p []byte) (int, error) {
 				return 0, io.EOF
 			}
 			return n, nil
+		}
+		if b.cur > 0 {
+			// Generating a long body is the client's heaviest work; between
+			// chunks, let a goroutine with something due (the replay's
+			// scheduler) have the processor rather than wait for preemption.
+			runtime.Gosched()
 		}
 		b.fill()
 	}

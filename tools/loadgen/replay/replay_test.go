@@ -629,3 +629,29 @@ func TestPublicDatasetFromTheHub(t *testing.T) {
 		t.Errorf("the Hub was asked %d times; the second run should read the cache", hits)
 	}
 }
+
+// TestWarmupFailureIsCounted: a warmup request the server fails is counted
+// and the run goes on to profile.
+func TestWarmupFailureIsCounted(t *testing.T) {
+	srv := &fakeServer{respond: func(s *seen, n int) (int, string) {
+		if n == 1 {
+			return http.StatusInternalServerError, "cold start"
+		}
+		return 0, ""
+	}}
+	trace := traceJSON("w", req(0, "opus", 8, 2, 0, 1, 2), req(1, "opus", 12, 2, 0, 1, 2, 3), req(2, "opus", 16, 2, 0, 1, 2, 3, 4))
+	out := replayWith(t, srv, trace, func(o *Options) { o.Duration = 0.3 })
+	if out.status != 0 {
+		t.Fatalf("status %d\n%s", out.status, out.stderr)
+	}
+	if out.loadgen("warmup_failed").(float64) != 1 || out.metric("request_count") < 1 {
+		t.Errorf("warmup failed %v, profiled %v", out.loadgen("warmup_failed"), out.metric("request_count"))
+	}
+	if out.records[0].Metadata.BenchmarkPhase != aiperf.PhaseWarmup || out.records[0].Error == nil {
+		t.Errorf("first record %+v", out.records[0])
+	}
+	// Warmup failures are not profiling errors.
+	if out.metric("error_request_count") != 0 {
+		t.Errorf("error_request_count %v", out.metric("error_request_count"))
+	}
+}
