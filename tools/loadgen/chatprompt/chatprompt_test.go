@@ -192,11 +192,6 @@ func TestBodyGeneratesTheMessages(t *testing.T) {
 	}
 }
 
-// request builds a trace request for tests.
-func request(in, out int, ids ...int64) *weka.Request {
-	return &weka.Request{In: in, Out: out, Blocks: weka.NewBlocks(ids)}
-}
-
 func TestConversationGrowsAndResets(t *testing.T) {
 	tok := tinyTokenizer(t)
 	v, err := NewVocab(tok)
