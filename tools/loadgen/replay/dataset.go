@@ -3,6 +3,7 @@ package replay
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -53,6 +54,9 @@ func LoadDataset(ctx context.Context, o *Options, hub hfhub.Options) (*Dataset, 
 	var err error
 	switch {
 	case o.InputFile != nil:
+		if _, serr := os.Stat(*o.InputFile); serr != nil {
+			return nil, usagef("argument --input-file: %v", serr)
+		}
 		d.Traces, err = weka.Load(ctx, *o.InputFile)
 		abs, _ := filepath.Abs(*o.InputFile)
 		d.Info = map[string]any{"source_type": "file", "loader": "weka_trace", "path": abs}

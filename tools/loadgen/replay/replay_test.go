@@ -550,6 +550,7 @@ func TestBadInput(t *testing.T) {
 			"scenario inferencex-agentx-mvp: --benchmark-duration 1 is below the scenario's 900 s; --system-idle-gap-cap-seconds must be 10"},
 		{"ignore_eos false", good, func(o *Options) { o.ExtraInputs = []string{"ignore_eos:false"} }, "", "always sends ignore_eos true"},
 		{"unknown public dataset", good, func(o *Options) { o.InputFile = nil; p := "nope"; o.Public = &p }, "", `--public-dataset "nope": unknown loader`},
+		{"missing input file", good, func(o *Options) { p := "/nonexistent/traces.jsonl"; o.InputFile = &p }, "", "argument --input-file: stat /nonexistent/traces.jsonl"},
 		{"too long for the context", good, func(o *Options) { m := 10; o.MaxContext = &m }, "", "no trace is left to replay: 1 read, 1 longer than --max-context-length 10"},
 	}
 	for _, c := range cases {

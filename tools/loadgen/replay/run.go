@@ -233,6 +233,10 @@ func run(ctx context.Context, o *Options, env *Env, gh *ghaction.Action) (int, e
 
 	ds, err := LoadDataset(ctx, o, env.Hub)
 	if err != nil {
+		var ue *usageError
+		if errors.As(err, &ue) {
+			return ExitUsage, err
+		}
 		return ExitFailure, err
 	}
 	fmt.Fprintf(log, "loadgen replay: %d traces (%d read, %d longer than --max-context-length, %d past --num-dataset-entries), %d requests\n",
