@@ -52,6 +52,13 @@ const (
 	PowerValidation              Kind = "power-validation"
 	PowerWindow                  Kind = "power-window"
 	EvalThresholds               Kind = "eval-thresholds"
+
+	// loadgen replay: the traces it reads and the AIPerf-format artifacts
+	// it writes.
+	WekaTrace           Kind = "weka-trace"
+	AIPerfRecord        Kind = "aiperf-profile-record"
+	AIPerfProfileExport Kind = "aiperf-profile-export"
+	AIPerfServerMetrics Kind = "aiperf-server-metrics"
 )
 
 const baseURL = "https://inferencex.dev/schemas/"

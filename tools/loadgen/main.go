@@ -3,7 +3,9 @@
 // benchmark_serving.py. Subcommands: `loadgen sim-server` starts the
 // simulated server used by tests and the demo, `loadgen sim-eval` the
 // lm-eval stand-in the demo's eval job runs against it; `loadgen tokenize` and
-// `loadgen dataset` expose the tokenizer and the random dataset to scripts.
+// `loadgen dataset` expose the tokenizer and the random dataset to scripts;
+// `loadgen replay` replays agentic traces (upstream's AgentX benchmark) and
+// `loadgen traces` synthesizes and checks them.
 package main
 
 import (
@@ -23,7 +25,9 @@ import (
 	"github.com/inferencex/inferencex-go/tools/loadgen/bench"
 	"github.com/inferencex/inferencex-go/tools/loadgen/progress"
 	"github.com/inferencex/inferencex-go/tools/loadgen/promptcli"
+	"github.com/inferencex/inferencex-go/tools/loadgen/replay"
 	"github.com/inferencex/inferencex-go/tools/loadgen/simserver"
+	"github.com/inferencex/inferencex-go/tools/loadgen/tracecli"
 )
 
 func main() {
@@ -68,6 +72,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return promptcli.Tokenize(ctx, args[1:], stdin, stdout, stderr)
 		case "dataset":
 			return promptcli.Dataset(ctx, args[1:], stdin, stdout, stderr)
+		case "replay":
+			return replayTraces(ctx, args[1:], stdout, stderr)
+		case "traces":
+			v, err := schemas.New()
+			if err != nil {
+				fmt.Fprintln(stderr, "loadgen traces:", err)
+				return 1
+			}
+			return tracecli.Main(ctx, args[1:], stdout, stderr, v)
 		}
 	}
 	return benchmark(ctx, args, stdout, stderr)
@@ -99,6 +112,22 @@ func benchmark(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		Tokenizer:     tokenizers.Counter,
 	}
 	return bench.Run(ctx, &o, env)
+}
+
+func replayTraces(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o := replay.Defaults()
+	if err := replay.Parser("loadgen replay", &o).Parse(args, stdout); err != nil {
+		return usage(err, stderr)
+	}
+	v, err := schemas.New()
+	if err != nil {
+		fmt.Fprintln(stderr, "loadgen replay:", err)
+		return 1
+	}
+	tokenizers := bench.NewTokenizers()
+	return replay.Run(ctx, &o, replay.Env{
+		Stdout: stdout, Stderr: stderr, Getenv: os.Getenv, Validator: v, LoadTokenizer: tokenizers.Load, Hub: tokenizers.Hub,
+	})
 }
 
 func simServer(ctx context.Context, args []string, stdout, stderr io.Writer) int {

@@ -69,6 +69,13 @@ func TestHelp(t *testing.T) {
 		t.Fatalf("status %d", status)
 	}
 	checkGolden(t, "sim-server-help.txt", []byte(out))
+	for _, sub := range [][]string{{"replay"}, {"traces", "synth"}, {"traces", "check"}} {
+		out, _, status = runLoadgen(t, append(sub, "--help")...)
+		if status != 0 {
+			t.Fatalf("%v: status %d", sub, status)
+		}
+		checkGolden(t, strings.Join(sub, "-")+"-help.txt", []byte(out))
+	}
 }
 
 func TestUsageErrors(t *testing.T) {
@@ -287,5 +294,88 @@ func TestDatasetFileFeedsABenchmark(t *testing.T) {
 	pc := r["prompt_len_check"].(map[string]any)
 	if r["completed"] != 10.0 || r["total_output_tokens"] != 80.0 || pc["server_mismatched"] != 0.0 || pc["server_reported"] != 10.0 {
 		t.Errorf("completed %v, output %v, prompt_len_check %v", r["completed"], r["total_output_tokens"], pc)
+	}
+}
+
+func TestTracesSynthAndCheck(t *testing.T) {
+	args := []string{"traces", "synth", "--traces", "2", "--seed", "3", "--min-turns", "2", "--max-turns", "3",
+		"--first-input", "300", "--shared-prefix", "128", "--turn-input", "100", "--output-tokens", "20", "--max-context", "1000",
+		"--subagent-rate", "1", "--background-rate", "0.5"}
+	out, stderr, status := runLoadgen(t, args...)
+	if status != 0 {
+		t.Fatalf("status %d: %s", status, stderr)
+	}
+	checkGolden(t, "traces-synth.jsonl", []byte(out))
+	file := filepath.Join(t.TempDir(), "t.jsonl")
+	if _, stderr, status := runLoadgen(t, append(args, "--output", file)...); status != 0 {
+		t.Fatalf("status %d: %s", status, stderr)
+	}
+	b, _ := os.ReadFile(file)
+	if string(b) != out {
+		t.Error("--output wrote something else than standard output got")
+	}
+	out, stderr, status = runLoadgen(t, "traces", "check", file)
+	if status != 0 {
+		t.Fatalf("check: status %d: %s", status, stderr)
+	}
+	checkGolden(t, "traces-check.txt", []byte(out))
+	bad := filepath.Join(t.TempDir(), "bad.jsonl")
+	if err := os.WriteFile(bad, append(b, []byte(`{"id": "x", "models": [], "block_size": 64, "hash_id_scope": "shared", "requests": []}`+"\n")...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, status = runLoadgen(t, "traces", "check", bad)
+	if status != 2 || !strings.Contains(stderr, bad+`:3: hash_id_scope: unknown hash id scope "shared"`) {
+		t.Errorf("bad trace: status %d: %s", status, stderr)
+	}
+	_, stderr, status = runLoadgen(t, "traces", "synth", "--traces", "0")
+	if status != 2 || !strings.Contains(stderr, "traces must be at least 1") {
+		t.Errorf("--traces 0: status %d: %s", status, stderr)
+	}
+}
+
+// TestReplayEndToEnd runs the built loadgen replay against the built
+// simulated server on synthesized traces, and upstream's file layout comes
+// out: the three artifacts, valid by their schemas.
+func TestReplayEndToEnd(t *testing.T) {
+	tiny := filepath.Join("bench", "testdata", "tinytok")
+	url := startSimServer(t, "--decode-step-ms", "1", "--prefill-ms-per-token", "0.0001")
+	dir := t.TempDir()
+	traces := filepath.Join(dir, "traces.jsonl")
+	if _, stderr, status := runLoadgen(t, "traces", "synth", "--traces", "3", "--min-turns", "3", "--max-turns", "5",
+		"--first-input", "600", "--shared-prefix", "128", "--turn-input", "100", "--output-tokens", "8", "--think-time", "0.05",
+		"--output", traces); status != 0 {
+		t.Fatal(stderr)
+	}
+	art := filepath.Join(dir, "aiperf_artifacts")
+	out, stderr, status := runLoadgen(t, "replay", "--url", url, "--model", "m", "--tokenizer", tiny, "--concurrency", "2",
+		"--benchmark-duration", "1.5", "--input-file", traces, "--custom-dataset-type", "weka_trace", "--output-artifact-dir", art,
+		"--warmup-requests-per-lane", "1", "--slice-duration", "0.5", "--stats-interval", "0", "--use-server-token-count",
+		"--streaming", "--no-gpu-telemetry", "--tokenizer-trust-remote-code", "--random-seed", "42")
+	if status != 0 {
+		t.Fatalf("status %d\n%s\n%s", status, out, stderr)
+	}
+	if !strings.Contains(out, "SIMULATED SERVER") || !strings.Contains(out, "Profiled requests completed:") {
+		t.Errorf("summary:\n%s", out)
+	}
+	for _, name := range []string{"profile_export.jsonl", "profile_export_aiperf.json", "server_metrics_export.json"} {
+		if fi, err := os.Stat(filepath.Join(art, name)); err != nil || fi.Size() == 0 {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	var agg map[string]any
+	b, _ := os.ReadFile(filepath.Join(art, "profile_export_aiperf.json"))
+	if err := json.Unmarshal(b, &agg); err != nil {
+		t.Fatal(err)
+	}
+	if n := agg["request_count"].(map[string]any)["avg"].(float64); n < 5 {
+		t.Errorf("request_count %v", n)
+	}
+	if agg["loadgen"].(map[string]any)["simulated"] != true {
+		t.Error("the simulated server was not noticed")
+	}
+	_, stderr, status = runLoadgen(t, "replay", "--url", url, "--model", "m", "--tokenizer", tiny, "--concurrency", "1",
+		"--input-file", traces, "--scenario", "inferencex-agentx-mvp", "--output-artifact-dir", art)
+	if status != 2 || !strings.Contains(stderr, "a local --input-file cannot be proven to be the scenario's corpus") {
+		t.Errorf("scenario rules: status %d: %s", status, stderr)
 	}
 }

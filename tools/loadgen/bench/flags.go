@@ -95,7 +95,8 @@ var DatasetNames = []string{"random", "jsonl"}
 func Parser(prog string, o *Options) *cliargs.Parser {
 	p := cliargs.New(prog, "Benchmark the online serving throughput of an OpenAI-compatible server (flags of vLLM's benchmark_serving.py).")
 	p.Epilog = "Subcommands (each has --help): loadgen sim-server starts the simulated server; loadgen tokenize and\n" +
-		"loadgen dataset expose the tokenizer and the random dataset (loadgen dataset --out writes a file for --dataset-name jsonl)."
+		"loadgen dataset expose the tokenizer and the random dataset (loadgen dataset --out writes a file for --dataset-name jsonl);\n" +
+		"loadgen replay replays agentic traces (the AgentX benchmark); loadgen traces synth|check makes and checks them."
 	p.String(&o.Backend, "--backend", "API to drive", cliargs.Choices(backend.Names()...), cliargs.DefaultHelp("vllm"))
 	p.OptString(&o.BaseURL, "--base-url", "server or API base URL, instead of --host and --port")
 	p.String(&o.Host, "--host", "server host", cliargs.DefaultHelp("127.0.0.1"))

@@ -132,18 +132,30 @@ func New(cfg Config) (*Engine, error) {
 	if conns == 0 {
 		conns = 4096
 	}
+	return &Engine{cfg: cfg, client: NewHTTPClient(conns), rng: rand.New(rand.NewPCG(cfg.Seed, 0x10a))}, nil
+}
+
+// NewHTTPClient returns a client for streaming benchmark requests that
+// keeps up to conns connections alive: no compression (a gzip layer would
+// delay and batch the stream), large buffers, proxies from the environment
+// as aiohttp's trust_env (loopback is never proxied). loadgen replay uses
+// it too.
+func NewHTTPClient(conns int) *http.Client {
 	tr := &http.Transport{
-		Proxy:               http.ProxyFromEnvironment, // as aiohttp's trust_env; loopback is never proxied
+		Proxy:               http.ProxyFromEnvironment,
 		DialContext:         (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		MaxIdleConns:        conns,
 		MaxIdleConnsPerHost: conns,
 		IdleConnTimeout:     90 * time.Second,
-		DisableCompression:  true, // a gzip layer would delay and batch the stream
+		DisableCompression:  true,
 		ReadBufferSize:      64 << 10,
 		WriteBufferSize:     64 << 10,
 	}
-	return &Engine{cfg: cfg, client: &http.Client{Transport: tr}, rng: rand.New(rand.NewPCG(cfg.Seed, 0x10a))}, nil
+	return &http.Client{Transport: tr}
 }
+
+// CPUTime is the CPU time (user + system) this process has used so far.
+func CPUTime() time.Duration { return cpuTime() }
 
 // Close drops the idle connections.
 func (e *Engine) Close() { e.client.CloseIdleConnections() }

@@ -1,9 +1,9 @@
-// Package hfhub finds a model's tokenizer files: at a local path, in the
-// Hugging Face cache (the layout huggingface_hub writes:
-// $HF_HUB_CACHE or $HF_HOME/hub, models--org--name/snapshots/<commit>/),
-// or by downloading them from the Hub into that cache, with HF_TOKEN for
-// gated or private models. A model id that cannot be resolved is an error
-// that says everywhere it looked.
+// Package hfhub finds a model's tokenizer files, and a dataset's files: at a
+// local path, in the Hugging Face cache (the layout huggingface_hub writes:
+// $HF_HUB_CACHE or $HF_HOME/hub, models--org--name/snapshots/<commit>/ and
+// datasets--org--name/snapshots/<commit>/), or by downloading them from the
+// Hub into that cache, with HF_TOKEN for gated or private repositories. An
+// id that cannot be resolved is an error that says everywhere it looked.
 package hfhub
 
 import (
@@ -82,14 +82,19 @@ func OptionsFromEnv() Options {
 	return o
 }
 
-// NotFoundError says where a tokenizer was looked for.
+// NotFoundError says where a tokenizer (or dataset) was looked for.
 type NotFoundError struct {
 	Name   string
+	What   string // "tokenizer" when empty
 	Looked []string
 }
 
 func (e *NotFoundError) Error() string {
-	return fmt.Sprintf("tokenizer %q not found; looked:\n  - %s", e.Name, strings.Join(e.Looked, "\n  - "))
+	what := e.What
+	if what == "" {
+		what = "tokenizer"
+	}
+	return fmt.Sprintf("%s %q not found; looked:\n  - %s", what, e.Name, strings.Join(e.Looked, "\n  - "))
 }
 
 // repoID matches a Hub model id: "name" or "org/name".
@@ -123,7 +128,7 @@ func Resolve(ctx context.Context, nameOrPath string, o Options) (string, error) 
 		o.Revision = "main"
 	}
 	repoDir := filepath.Join(o.CacheDir, "models--"+strings.ReplaceAll(nameOrPath, "/", "--"))
-	if dir, ok := cachedSnapshot(repoDir, o.Revision); ok {
+	if dir, ok := cachedSnapshot(repoDir, o.Revision, TokenizerFiles[0]); ok {
 		return dir, nil
 	}
 	nf.Looked = append(nf.Looked, fmt.Sprintf("Hugging Face cache %s: no snapshot with tokenizer.json for revision %q", repoDir, o.Revision))
@@ -131,7 +136,7 @@ func Resolve(ctx context.Context, nameOrPath string, o Options) (string, error) 
 		nf.Looked = append(nf.Looked, "the Hub: not asked (HF_HUB_OFFLINE is set)")
 		return "", nf
 	}
-	dir, err := download(ctx, nameOrPath, repoDir, o)
+	dir, err := download(ctx, o.Endpoint+"/"+nameOrPath, repoDir, TokenizerFiles, o)
 	if err != nil {
 		nf.Looked = append(nf.Looked, fmt.Sprintf("the Hub at %s: %v", o.Endpoint, err))
 		return "", nf
@@ -140,8 +145,8 @@ func Resolve(ctx context.Context, nameOrPath string, o Options) (string, error) 
 }
 
 // cachedSnapshot returns the snapshot directory of revision when it holds
-// a tokenizer.json.
-func cachedSnapshot(repoDir, revision string) (string, bool) {
+// the required file.
+func cachedSnapshot(repoDir, revision, required string) (string, bool) {
 	commit := revision
 	if !commitHash.MatchString(revision) {
 		b, err := os.ReadFile(filepath.Join(repoDir, "refs", revision))
@@ -151,7 +156,7 @@ func cachedSnapshot(repoDir, revision string) (string, bool) {
 		commit = strings.TrimSpace(string(b))
 	}
 	dir := filepath.Join(repoDir, "snapshots", commit)
-	if _, err := os.Stat(filepath.Join(dir, "tokenizer.json")); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(required))); err != nil {
 		return "", false
 	}
 	return dir, true
@@ -173,7 +178,9 @@ func (e *httpError) Error() string {
 	return fmt.Sprintf("GET %s: HTTP %d", e.url, e.status)
 }
 
-func download(ctx context.Context, repo, repoDir string, o Options) (string, error) {
+// download fetches files (the first required, the others when the
+// repository has them) from the repository at repoURL into repoDir.
+func download(ctx context.Context, repoURL, repoDir string, files []string, o Options) (string, error) {
 	client := o.Client
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Minute}
@@ -185,8 +192,8 @@ func download(ctx context.Context, repo, repoDir string, o Options) (string, err
 	noFollow.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	commit := ""
 	snapshot := ""
-	for i, file := range TokenizerFiles {
-		fileURL := o.Endpoint + "/" + repo + "/resolve/" + url.PathEscape(o.Revision) + "/" + file
+	for i, file := range files {
+		fileURL := repoURL + "/resolve/" + url.PathEscape(o.Revision) + "/" + file
 		meta, body, err := fetch(ctx, &noFollow, fileURL, o.Token)
 		if err != nil {
 			var he *httpError
@@ -339,4 +346,47 @@ func writeAtomic(p string, data []byte) error {
 		return err
 	}
 	return atomicfile.Write(p, data, 0o644)
+}
+
+// DatasetFiles are the files of a trace dataset fetched from the Hub: the
+// semianalysisai/cc-traces-weka-* corpora keep every trace in one JSONL file.
+var DatasetFiles = []string{"traces.jsonl"}
+
+// ResolveDataset returns the cache snapshot directory of a Hub dataset
+// repository (datasets--org--name in the cache, as huggingface_hub and
+// `hf download --repo-type dataset` lay it out) that holds files[0],
+// downloading files into the cache first when no snapshot of the revision
+// has it. The error says everywhere it looked.
+func ResolveDataset(ctx context.Context, repo string, files []string, o Options) (string, error) {
+	nf := &NotFoundError{Name: repo, What: "dataset"}
+	if !repoID.MatchString(repo) || strings.Contains(repo, "..") {
+		nf.Looked = append(nf.Looked, "not a Hugging Face dataset id (expected org/name)")
+		return "", nf
+	}
+	if len(files) == 0 {
+		return "", errors.New("no dataset files named")
+	}
+	if o.Revision == "" {
+		o.Revision = "main"
+	}
+	repoDir := filepath.Join(o.CacheDir, "datasets--"+strings.ReplaceAll(repo, "/", "--"))
+	if dir, ok := cachedSnapshot(repoDir, o.Revision, files[0]); ok {
+		return dir, nil
+	}
+	nf.Looked = append(nf.Looked, fmt.Sprintf("Hugging Face cache %s: no snapshot with %s for revision %q", repoDir, files[0], o.Revision))
+	if o.Offline {
+		nf.Looked = append(nf.Looked, "the Hub: not asked (HF_HUB_OFFLINE is set)")
+		return "", nf
+	}
+	if o.Client == nil {
+		// A corpus can take longer than a tokenizer to come down; ctx
+		// bounds the download instead of a fixed timeout.
+		o.Client = &http.Client{}
+	}
+	dir, err := download(ctx, o.Endpoint+"/datasets/"+repo, repoDir, files, o)
+	if err != nil {
+		nf.Looked = append(nf.Looked, fmt.Sprintf("the Hub at %s: %v", o.Endpoint, err))
+		return "", nf
+	}
+	return dir, nil
 }

@@ -225,3 +225,67 @@ func TestOptionsFromEnv(t *testing.T) {
 		t.Errorf("OptionsFromEnv = %+v", o)
 	}
 }
+
+// fakeDatasetHub serves org/traces as a dataset repository: traces.jsonl
+// through a redirect to a blob store, as the Hub serves LFS files.
+func fakeDatasetHub(t *testing.T, requests *atomic.Int64) *httptest.Server {
+	blobs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		w.Write([]byte("{\"id\": \"a\"}\n"))
+	}))
+	t.Cleanup(blobs.Close)
+	hub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		if r.URL.Path != "/datasets/org/traces/resolve/main/traces.jsonl" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("X-Repo-Commit", commit)
+		w.Header().Set("X-Linked-Etag", `"0123abcd"`)
+		w.Header().Set("Location", blobs.URL+"/blob")
+		w.WriteHeader(http.StatusFound)
+	}))
+	t.Cleanup(hub.Close)
+	return hub
+}
+
+func TestResolveDataset(t *testing.T) {
+	var requests atomic.Int64
+	hub := fakeDatasetHub(t, &requests)
+	cache := t.TempDir()
+	o := Options{CacheDir: cache, Endpoint: hub.URL, Revision: "main"}
+	ctx := context.Background()
+	dir, err := ResolveDataset(ctx, "org/traces", DatasetFiles, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := filepath.Join(cache, "datasets--org--traces", "snapshots", commit)
+	if dir != want {
+		t.Errorf("snapshot %s, want %s", dir, want)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "traces.jsonl"))
+	if err != nil || string(b) != "{\"id\": \"a\"}\n" {
+		t.Fatalf("traces.jsonl: %q, %v", b, err)
+	}
+	if ref, _ := os.ReadFile(filepath.Join(cache, "datasets--org--traces", "refs", "main")); string(ref) != commit {
+		t.Errorf("refs/main holds %q", ref)
+	}
+	n := requests.Load()
+	if dir2, err := ResolveDataset(ctx, "org/traces", DatasetFiles, o); err != nil || dir2 != dir || requests.Load() != n {
+		t.Errorf("second resolve: %s, %v, %d more requests", dir2, err, requests.Load()-n)
+	}
+	// Offline with nothing cached, a missing repository, a bad id.
+	o2 := o
+	o2.CacheDir, o2.Offline = t.TempDir(), true
+	if _, err := ResolveDataset(ctx, "org/traces", DatasetFiles, o2); err == nil || !strings.Contains(err.Error(), "HF_HUB_OFFLINE") ||
+		!strings.Contains(err.Error(), `dataset "org/traces" not found`) {
+		t.Errorf("offline: %v", err)
+	}
+	o2.Offline = false
+	if _, err := ResolveDataset(ctx, "org/missing", DatasetFiles, o2); err == nil || !strings.Contains(err.Error(), "HTTP 404") {
+		t.Errorf("missing repository: %v", err)
+	}
+	if _, err := ResolveDataset(ctx, "../etc", DatasetFiles, o2); err == nil || !strings.Contains(err.Error(), "not a Hugging Face dataset id") {
+		t.Errorf("bad id: %v", err)
+	}
+}
