@@ -241,7 +241,9 @@ var cliCases = []cliCase{
 	{"today-disagg-no-transfer", []string{"full-sweep", "--config-files", testdataNow + "/disagg-no-transfer.yaml", "--runner-config", testdataNow + "/small-runners.yaml"}, nil},
 	{"today-agentic-not-cluster", []string{"full-sweep", "--config-files", testdataNow + "/agentic-not-cluster.yaml", "--runner-config", testdataNow + "/small-runners.yaml"}, nil},
 	{"today-agentic-unknown-runner", []string{"full-sweep", "--config-files", testdataNow + "/agentic-unknown-runner.yaml", "--runner-config", testdataNow + "/small-runners.yaml"}, nil},
-	{"today-unknown-runner-warns", []string{"full-sweep", "--config-files", testdataNow + "/unknown-runner.yaml", "--runner-config", testdataNow + "/small-runners.yaml"}, map[string]string{"GITHUB_ACTIONS": "true"}},
+	{"today-unknown-runner", []string{"full-sweep", "--config-files", testdataNow + "/unknown-runner.yaml", "--runner-config", testdataNow + "/small-runners.yaml"}, nil},
+	{"today-unknown-runner-allowed", []string{"full-sweep", "--config-files", testdataNow + "/unknown-runner.yaml", "--runner-config", testdataNow + "/small-runners.yaml", "--allow-unlisted-runners"}, map[string]string{"GITHUB_ACTIONS": "true"}},
+	{"feb2026-allow-unlisted-runners", []string{"full-sweep", "--config-files", feb + "/amd-master.yaml", "--runner-config", feb + "/runners.yaml", "--allow-unlisted-runners"}, nil},
 	{"today-dram-utilization", []string{"full-sweep", "--config-files", testdataNow + "/dram-utilization.yaml", "--runner-config", testdataNow + "/small-runners.yaml"}, nil},
 	{"today-dram-backend", []string{"full-sweep", "--config-files", testdataNow + "/dram-backend.yaml", "--runner-config", testdataNow + "/small-runners.yaml"}, nil},
 	{"today-dram-does-not-fit", []string{"full-sweep", "--config-files", testdataNow + "/dram-does-not-fit.yaml", "--runner-config", testdataNow + "/small-runners.yaml"}, nil},
@@ -480,7 +482,7 @@ func TestMigrate(t *testing.T) {
 // main's two master files (1,820 jobs, evals marked), in process.
 func BenchmarkFullSweepUpstreamMain(b *testing.B) {
 	args := []string{"full-sweep", "--config-files", upstream + "/nvidia-master.yaml", upstream + "/amd-master.yaml",
-		"--runner-config", upstream + "/runners.yaml"}
+		"--runner-config", upstream + "/runners.yaml", "--allow-unlisted-runners"}
 	b.ReportAllocs()
 	for b.Loop() {
 		var out, errb bytes.Buffer
