@@ -87,7 +87,7 @@ func (c *common) register(p *cliargs.Parser) {
 	p.String(&c.runnerConfig, "--runner-config", "runner pool file", cliargs.Metavar("FILE"), cliargs.DefaultHelp(c.runnerConfig))
 	c.repo = "."
 	p.String(&c.repo, "--repo", "a directory inside the git working tree", cliargs.Metavar("DIR"), cliargs.DefaultHelp("."))
-	p.Bool(&c.allowUnlisted, "--allow-unlisted-runners", "today's configs: a fixed-seq-len config on a runner label the runner config does not list is a warning, not an error (as matrixgen's flag)")
+	p.Bool(&c.allowUnlisted, "--allow-unlisted-runners", "today's configs: only warn about a fixed-seq-len runner label the runner config lacks")
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {

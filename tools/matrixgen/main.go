@@ -74,7 +74,7 @@ func (c *common) register(p *cliargs.Parser) {
 	p.Strings(&c.scenarios, "--scenario-type", "today's configs: keep these scenario types (default: all)", cliargs.Choices(sweep.ScenarioTypes()...))
 	p.String(&c.runnerNodeFilter, "--runner-node-filter", "run each job on every runner node of its label whose name contains this text", cliargs.Metavar("TEXT"))
 	p.String(&c.githubOutput, "--github-output", "also write the matrix to the step output NAME ($GITHUB_OUTPUT)", cliargs.Metavar("NAME"))
-	p.Bool(&c.allowUnlisted, "--allow-unlisted-runners", "today's configs: a fixed-seq-len config on a runner label the runner config does not list is a warning, not an error (upstream main's own configs have such labels)")
+	p.Bool(&c.allowUnlisted, "--allow-unlisted-runners", "today's configs: only warn about a fixed-seq-len runner label the runner config lacks")
 }
 
 const topHelp = `usage: matrixgen {full-sweep,runner-model-sweep,test-config,migrate} [options]
