@@ -460,6 +460,29 @@ func TestMigrate(t *testing.T) {
 			t.Errorf("%v: today's max-model-len rule does not apply", c.old)
 		}
 	}
+	// Today's eval policy applies to the migrated configs: evals on by
+	// default, only on 8k1k jobs at concurrency 16 or more.
+	after, stderr, code := runCLI(t, nil, "full-sweep", "--single-node", "--config-files", files[0], files[1], "--runner-config", files[2])
+	if code != 0 {
+		t.Fatal(stderr)
+	}
+	evals := 0
+	var rows []map[string]any
+	if err := json.Unmarshal([]byte(after), &rows); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range rows {
+		if e["run-eval"] != true {
+			continue
+		}
+		evals++
+		if e["isl"] != 8192.0 || e["osl"] != 1024.0 || e["conc"].(float64) < 16 {
+			t.Errorf("eval marked on isl=%v osl=%v conc=%v", e["isl"], e["osl"], e["conc"])
+		}
+	}
+	if evals == 0 {
+		t.Error("no eval job in the migrated configs' sweep")
+	}
 	// Migrating again changes nothing.
 	_, stderr, code = runCLI(t, nil, append([]string{"migrate"}, files...)...)
 	if code != 0 || strings.Count(stderr, "in today's format already; left as it is") != 3 {
