@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/inferencex/inferencex-go/pkg/diag"
+	"github.com/inferencex/inferencex-go/pkg/suggest"
 	"github.com/inferencex/inferencex-go/pkg/yamldoc"
 	"github.com/inferencex/inferencex-go/schemas"
 )
@@ -129,14 +130,24 @@ func (m *Master) CheckRunners(r *Runners, o RunnerCheck) (warnings diag.List, er
 			}
 			types := append([]string(nil), r.Types...)
 			sort.Strings(types)
-			msg := "runner label %q is not defined in %s (defined: %s)"
+			msg := fmt.Sprintf("runner label %q is not defined in %s", e.Runner, r.File)
+			// Upstream's configs name fleets both ways (h200-dgxc next to
+			// cluster:h200-dgxc), so the cluster form is the likeliest fix.
+			hint := suggest.Closest(e.Runner, types, 2)
+			if _, ok := r.Nodes[ClusterPrefix+e.Runner]; ok {
+				hint = ClusterPrefix + e.Runner
+			}
+			if hint != "" {
+				msg += fmt.Sprintf("; did you mean %q?", hint)
+			}
+			msg += fmt.Sprintf(" (defined: %s)", strings.Join(types, ", "))
 			if e.Format == FormatToday {
 				msg += "; add it under labels: there"
 				if len(e.Scenarios.AgenticCoding) == 0 {
 					msg += " (or pass --allow-unlisted-runners to only warn)"
 				}
 			}
-			out = append(out, e.Diag("/runner", msg, e.Runner, r.File, strings.Join(types, ", ")))
+			out = append(out, e.Diag("/runner", "%s", msg))
 			continue
 		}
 		for _, p := range e.points() {

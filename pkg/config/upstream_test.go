@@ -33,7 +33,8 @@ func TestLoadUpstreamMain(t *testing.T) {
 	// unless allowed, then a warning each.
 	_, err = m.CheckRunners(r, RunnerCheck{})
 	var l diag.List
-	if !errors.As(err, &l) || len(l) != 8 || !strings.Contains(err.Error(), `runner: runner label "gb300-nv" is not defined in `) {
+	if !errors.As(err, &l) || len(l) != 8 || !strings.Contains(err.Error(), `runner: runner label "gb300-nv" is not defined in `) ||
+		!strings.Contains(err.Error(), `runner label "h200-dgxc" is not defined in ../../tools/matrixgen/testdata/upstream-main/runners.yaml; did you mean "cluster:h200-dgxc"?`) {
 		t.Fatalf("want 8 unlisted-label errors, got %v", err)
 	}
 	warnings, err := m.CheckRunners(r, RunnerCheck{AllowUnlisted: true})
