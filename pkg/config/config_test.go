@@ -60,7 +60,7 @@ func testRealConfigs(t *testing.T, v *schemas.Validator, dir string) *Master {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if warnings, err := m.CheckRunners(r); err != nil || len(warnings) > 0 {
+	if warnings, err := m.CheckRunners(r, RunnerCheck{}); err != nil || len(warnings) > 0 {
 		t.Fatal(err, warnings)
 	}
 	if len(m.Entries) < 35 {
@@ -176,7 +176,7 @@ func TestCheckRunners(t *testing.T) {
 	if got := runners.Types; len(got) != 2 || got[0] != "b200" {
 		t.Errorf("types %v", got)
 	}
-	_, err = master.CheckRunners(runners)
+	_, err = master.CheckRunners(runners, RunnerCheck{})
 	if err == nil || !strings.Contains(err.Error(), `m.yaml:5:11: k.runner: runner label "h200" is not defined in `) || !strings.Contains(err.Error(), "(defined: b200, mi300x)") {
 		t.Fatalf("got %v", err)
 	}

@@ -152,6 +152,24 @@ var todayCases = []struct {
     - search-space:
       - {tp: 8, kv-offloading: none, conc-list: [1]}
 `, `m.yaml:7:11: k.runner: runner label "cluster:h200-cw" is not defined in r.yaml`},
+	{"fixed-seq-len runner missing from runners.yaml", todayHead + `  runner: h200-elsewhere
+  multinode: false
+  scenarios:
+    fixed-seq-len:
+    - {isl: 1024, osl: 1024, search-space: [{tp: 8, conc-list: [4]}]}
+`, `m.yaml:7:11: k.runner: runner label "h200-elsewhere" is not defined in r.yaml (defined: cluster:bare, cluster:gb200-nv, cluster:h200-nv, gb200, h200); add it under labels: there (or pass --allow-unlisted-runners to only warn)`},
+	{"fixed-seq-len runner named without cluster:", todayHead + `  runner: h200-nv
+  multinode: false
+  scenarios:
+    fixed-seq-len:
+    - {isl: 1024, osl: 1024, search-space: [{tp: 8, conc-list: [4]}]}
+`, `m.yaml:7:11: k.runner: runner label "h200-nv" is not defined in r.yaml; did you mean "cluster:h200-nv"? (defined: `},
+	{"fixed-seq-len runner label misspelt", todayHead + `  runner: h20
+  multinode: false
+  scenarios:
+    fixed-seq-len:
+    - {isl: 1024, osl: 1024, search-space: [{tp: 8, conc-list: [4]}]}
+`, `m.yaml:7:11: k.runner: runner label "h20" is not defined in r.yaml; did you mean "h200"? (defined: `},
 	{"dram without backend", todayHead + `  runner: cluster:h200-nv
   multinode: false
   scenarios:
@@ -289,7 +307,7 @@ func TestTodayRules(t *testing.T) {
 				if rerr != nil {
 					t.Fatal(rerr)
 				}
-				_, err = master.CheckRunners(runners)
+				_, err = master.CheckRunners(runners, RunnerCheck{})
 			}
 			if c.want == "" {
 				if err != nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/inferencex/inferencex-go/pkg/diag"
+	"github.com/inferencex/inferencex-go/pkg/suggest"
 	"github.com/inferencex/inferencex-go/pkg/yamldoc"
 	"github.com/inferencex/inferencex-go/schemas"
 )
@@ -101,26 +102,52 @@ func checkRunners(v *schemas.Validator, doc *yamldoc.Doc) (*Runners, error) {
 	return r, nil
 }
 
+// RunnerCheck tunes CheckRunners.
+type RunnerCheck struct {
+	// AllowUnlisted makes a runner label the pool does not define only a
+	// warning in a fixed-seq-len config of today's format. Upstream main
+	// does not check the label at all, and its own configs name GitHub
+	// runner labels its runners.yaml does not list; this opt-in lets such
+	// a repository expand them. Feb-2026 and agentic-coding configs still
+	// need the label (the pool is their list of labels, or their hardware).
+	AllowUnlisted bool
+}
+
 // CheckRunners holds the master configs to the runner pool. A runner label
-// the pool does not define is an error in a Feb-2026 config (its pool was
-// the list of every label) and in an agentic-coding config (its fleet and
-// hardware come from the pool); in a fixed-seq-len config of today's format
-// it is only a warning, because upstream's own configs run on GitHub runner
-// labels that runners.yaml does not list (only node filters need the
-// list). Every agentic point with DRAM KV offload that the label's hardware
-// facts cannot size (no facts, a topology that does not fit its nodes) is
-// an error.
-func (m *Master) CheckRunners(r *Runners) (warnings diag.List, err error) {
+// the pool does not define is an error: no node filter, --runner-type or
+// runner-model-sweep could ever reach its jobs, and a typo would otherwise
+// schedule jobs on a label no runner carries (with AllowUnlisted, see
+// RunnerCheck). Every agentic point with DRAM KV offload that the label's
+// hardware facts cannot size (no facts, a topology that does not fit its
+// nodes) is an error.
+func (m *Master) CheckRunners(r *Runners, o RunnerCheck) (warnings diag.List, err error) {
 	var out diag.List
 	for _, e := range m.Entries {
 		if _, ok := r.Nodes[e.Runner]; !ok {
-			if e.Format == FormatFeb2026 || len(e.Scenarios.AgenticCoding) > 0 {
-				types := append([]string(nil), r.Types...)
-				sort.Strings(types)
-				out = append(out, e.Diag("/runner", "runner label %q is not defined in %s (defined: %s)", e.Runner, r.File, strings.Join(types, ", ")))
-			} else {
+			if o.AllowUnlisted && e.Format == FormatToday && len(e.Scenarios.AgenticCoding) == 0 {
 				warnings = append(warnings, e.Diag("/runner", "runner label %q is not defined in %s: runner node filters find no node for it", e.Runner, r.File))
+				continue
 			}
+			types := append([]string(nil), r.Types...)
+			sort.Strings(types)
+			msg := fmt.Sprintf("runner label %q is not defined in %s", e.Runner, r.File)
+			// Upstream's configs name fleets both ways (h200-dgxc next to
+			// cluster:h200-dgxc), so the cluster form is the likeliest fix.
+			hint := suggest.Closest(e.Runner, types, 2)
+			if _, ok := r.Nodes[ClusterPrefix+e.Runner]; ok {
+				hint = ClusterPrefix + e.Runner
+			}
+			if hint != "" {
+				msg += fmt.Sprintf("; did you mean %q?", hint)
+			}
+			msg += fmt.Sprintf(" (defined: %s)", strings.Join(types, ", "))
+			if e.Format == FormatToday {
+				msg += "; add it under labels: there"
+				if len(e.Scenarios.AgenticCoding) == 0 {
+					msg += " (or pass --allow-unlisted-runners to only warn)"
+				}
+			}
+			out = append(out, e.Diag("/runner", "%s", msg))
 			continue
 		}
 		for _, p := range e.points() {

@@ -47,7 +47,7 @@ func loadToday(t testing.TB, master string) (*config.Master, *config.Runners) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := m.CheckRunners(r); err != nil {
+	if _, err := m.CheckRunners(r, config.RunnerCheck{}); err != nil {
 		t.Fatal(err)
 	}
 	return m, r

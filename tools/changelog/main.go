@@ -72,6 +72,10 @@ type common struct {
 	configFiles   []string
 	runnerConfig  string
 	repo          string
+	allowUnlisted bool
+	// warn reports what loading the configs found worth saying but not
+	// fatal (set by run: stderr and workflow annotations).
+	warn func(diag.List)
 }
 
 func (c *common) register(p *cliargs.Parser) {
@@ -83,6 +87,7 @@ func (c *common) register(p *cliargs.Parser) {
 	p.String(&c.runnerConfig, "--runner-config", "runner pool file", cliargs.Metavar("FILE"), cliargs.DefaultHelp(c.runnerConfig))
 	c.repo = "."
 	p.String(&c.repo, "--repo", "a directory inside the git working tree", cliargs.Metavar("DIR"), cliargs.DefaultHelp("."))
+	p.Bool(&c.allowUnlisted, "--allow-unlisted-runners", "today's configs: only warn about a fixed-seq-len runner label the runner config lacks")
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
@@ -99,6 +104,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	}
 	var c common
 	p := cliargs.New("changelog "+cmd, "")
+	c.warn = func(l diag.List) {
+		for _, d := range l {
+			fmt.Fprintf(stderr, "%s: warning: %s\n", p.Prog, d)
+			if gha.InWorkflow() {
+				if err := gha.Warning(d); err != nil {
+					fmt.Fprintln(stderr, "changelog:", err)
+				}
+			}
+		}
+	}
 	var body func() error
 	var mo modes
 	switch cmd {
@@ -218,9 +233,11 @@ func loadConfigs(v *schemas.Validator, c common) (*config.Master, *config.Runner
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, err := m.CheckRunners(r); err != nil {
+	warnings, err := m.CheckRunners(r, config.RunnerCheck{AllowUnlisted: c.allowUnlisted})
+	if err != nil {
 		return nil, nil, err
 	}
+	c.warn(warnings)
 	return m, r, nil
 }
 
@@ -392,7 +409,10 @@ func configsAt(ctx context.Context, repo changelog.Repo, v *schemas.Validator, c
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, err := m.CheckRunners(r); err != nil {
+	// Only the head's configs get their warnings said: the base's are read
+	// to compare recipes with, and a warning about an old revision asks
+	// nobody to change anything.
+	if _, err := m.CheckRunners(r, config.RunnerCheck{AllowUnlisted: c.allowUnlisted}); err != nil {
 		return nil, nil, err
 	}
 	return m, r, nil
@@ -472,7 +492,9 @@ func check(ctx context.Context, c common, base, head string, mo modes, strict bo
 		_, err = fmt.Fprintf(stdout, "%s: %d %s, all valid\n", name, f.Len(), plural(f.Len(), "entry", "entries"))
 		return err
 	}
-	out, err := matrix(ctx, c, base, head, mo)
+	quiet := c
+	quiet.warn = func(diag.List) {} // loadConfigs above has said them
+	out, err := matrix(ctx, quiet, base, head, mo)
 	if err != nil {
 		return err
 	}

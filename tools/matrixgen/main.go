@@ -60,6 +60,7 @@ type common struct {
 	scenarios        []string
 	runnerNodeFilter string
 	githubOutput     string
+	allowUnlisted    bool
 }
 
 func (c *common) register(p *cliargs.Parser) {
@@ -73,6 +74,7 @@ func (c *common) register(p *cliargs.Parser) {
 	p.Strings(&c.scenarios, "--scenario-type", "today's configs: keep these scenario types (default: all)", cliargs.Choices(sweep.ScenarioTypes()...))
 	p.String(&c.runnerNodeFilter, "--runner-node-filter", "run each job on every runner node of its label whose name contains this text", cliargs.Metavar("TEXT"))
 	p.String(&c.githubOutput, "--github-output", "also write the matrix to the step output NAME ($GITHUB_OUTPUT)", cliargs.Metavar("NAME"))
+	p.Bool(&c.allowUnlisted, "--allow-unlisted-runners", "today's configs: only warn about a fixed-seq-len runner label the runner config lacks")
 }
 
 const topHelp = `usage: matrixgen {full-sweep,runner-model-sweep,test-config,migrate} [options]
@@ -248,7 +250,7 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 	if err != nil {
 		return fail(err)
 	}
-	warnings, err := master.CheckRunners(runners)
+	warnings, err := master.CheckRunners(runners, config.RunnerCheck{AllowUnlisted: c.allowUnlisted})
 	if err != nil {
 		return fail(err)
 	}
@@ -281,7 +283,7 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 func checkFormatFlags(f config.Format, p *cliargs.Parser, c common, todayOnly []string) error {
 	if f == config.FormatFeb2026 {
 		var bad []string
-		for _, name := range append([]string{"--no-evals", "--all-evals", "--scenario-type"}, todayOnly...) {
+		for _, name := range append([]string{"--no-evals", "--all-evals", "--scenario-type", "--allow-unlisted-runners"}, todayOnly...) {
 			if p.Seen(name) {
 				bad = append(bad, name)
 			}

@@ -241,7 +241,9 @@ var cliCases = []cliCase{
 	{"today-disagg-no-transfer", []string{"full-sweep", "--config-files", testdataNow + "/disagg-no-transfer.yaml", "--runner-config", testdataNow + "/small-runners.yaml"}, nil},
 	{"today-agentic-not-cluster", []string{"full-sweep", "--config-files", testdataNow + "/agentic-not-cluster.yaml", "--runner-config", testdataNow + "/small-runners.yaml"}, nil},
 	{"today-agentic-unknown-runner", []string{"full-sweep", "--config-files", testdataNow + "/agentic-unknown-runner.yaml", "--runner-config", testdataNow + "/small-runners.yaml"}, nil},
-	{"today-unknown-runner-warns", []string{"full-sweep", "--config-files", testdataNow + "/unknown-runner.yaml", "--runner-config", testdataNow + "/small-runners.yaml"}, map[string]string{"GITHUB_ACTIONS": "true"}},
+	{"today-unknown-runner", []string{"full-sweep", "--config-files", testdataNow + "/unknown-runner.yaml", "--runner-config", testdataNow + "/small-runners.yaml"}, nil},
+	{"today-unknown-runner-allowed", []string{"full-sweep", "--config-files", testdataNow + "/unknown-runner.yaml", "--runner-config", testdataNow + "/small-runners.yaml", "--allow-unlisted-runners"}, map[string]string{"GITHUB_ACTIONS": "true"}},
+	{"feb2026-allow-unlisted-runners", []string{"full-sweep", "--config-files", feb + "/amd-master.yaml", "--runner-config", feb + "/runners.yaml", "--allow-unlisted-runners"}, nil},
 	{"today-dram-utilization", []string{"full-sweep", "--config-files", testdataNow + "/dram-utilization.yaml", "--runner-config", testdataNow + "/small-runners.yaml"}, nil},
 	{"today-dram-backend", []string{"full-sweep", "--config-files", testdataNow + "/dram-backend.yaml", "--runner-config", testdataNow + "/small-runners.yaml"}, nil},
 	{"today-dram-does-not-fit", []string{"full-sweep", "--config-files", testdataNow + "/dram-does-not-fit.yaml", "--runner-config", testdataNow + "/small-runners.yaml"}, nil},
@@ -458,6 +460,29 @@ func TestMigrate(t *testing.T) {
 			t.Errorf("%v: today's max-model-len rule does not apply", c.old)
 		}
 	}
+	// Today's eval policy applies to the migrated configs: evals on by
+	// default, only on 8k1k jobs at concurrency 16 or more.
+	after, stderr, code := runCLI(t, nil, "full-sweep", "--single-node", "--config-files", files[0], files[1], "--runner-config", files[2])
+	if code != 0 {
+		t.Fatal(stderr)
+	}
+	evals := 0
+	var rows []map[string]any
+	if err := json.Unmarshal([]byte(after), &rows); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range rows {
+		if e["run-eval"] != true {
+			continue
+		}
+		evals++
+		if e["isl"] != 8192.0 || e["osl"] != 1024.0 || e["conc"].(float64) < 16 {
+			t.Errorf("eval marked on isl=%v osl=%v conc=%v", e["isl"], e["osl"], e["conc"])
+		}
+	}
+	if evals == 0 {
+		t.Error("no eval job in the migrated configs' sweep")
+	}
 	// Migrating again changes nothing.
 	_, stderr, code = runCLI(t, nil, append([]string{"migrate"}, files...)...)
 	if code != 0 || strings.Count(stderr, "in today's format already; left as it is") != 3 {
@@ -480,7 +505,7 @@ func TestMigrate(t *testing.T) {
 // main's two master files (1,820 jobs, evals marked), in process.
 func BenchmarkFullSweepUpstreamMain(b *testing.B) {
 	args := []string{"full-sweep", "--config-files", upstream + "/nvidia-master.yaml", upstream + "/amd-master.yaml",
-		"--runner-config", upstream + "/runners.yaml"}
+		"--runner-config", upstream + "/runners.yaml", "--allow-unlisted-runners"}
 	b.ReportAllocs()
 	for b.Loop() {
 		var out, errb bytes.Buffer
