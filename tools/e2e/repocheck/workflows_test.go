@@ -279,5 +279,17 @@ func TestResultFilenameIsUpstreamMains(t *testing.T) {
 		if !strings.Contains(string(data), `RESULT_FILENAME="${RESULT_FILENAME}_recipe-${RECIPE_FINGERPRINT:0:16}"`) {
 			t.Errorf("%s: no _recipe-<16 hex> suffix for jobs with a recipe fingerprint", file)
 		}
+		// An eval-only job shares its point's RESULT_FILENAME, and GitHub
+		// refuses a second artifact of one name in a run.
+		if !strings.Contains(string(data), "if: always() && env.RESULT_FILENAME != '' && !inputs.eval-only\n        uses: actions/upload-artifact@b7c566a772e6b6bfb58ed0dc250532a479d7789f # v6.0.0\n        with:\n          name: power_audit_") {
+			t.Errorf("%s: the power audit upload is not skipped for eval-only jobs", file)
+		}
+	}
+	mn, err := os.ReadFile(filepath.Join(root, ".github", "workflows", "benchmark-multinode-tmpl.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(mn), "name: ${{ inputs.eval-only && 'eval_multinode_server_logs_' || 'multinode_server_logs_' }}${{ env.RESULT_FILENAME }}") {
+		t.Error("benchmark-multinode-tmpl.yml: server logs not uploaded as upstream main's multinode_server_logs_<RESULT_FILENAME> (eval_ for eval-only jobs)")
 	}
 }
