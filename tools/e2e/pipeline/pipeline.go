@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -485,6 +486,14 @@ func uploadArtifact(out, dir string, step Step, ctxs Contexts, log io.Writer) er
 		dest = filepath.Join(out, "results", name)
 	case strings.HasPrefix(name, "eval_"):
 		dest = filepath.Join(out, "eval_results", name)
+	}
+	// upload-artifact (v4 on) refuses a name already used in the run, so
+	// two jobs that share a RESULT_FILENAME (a throughput job and the eval-only
+	// job of the same point) must name their artifacts apart.
+	if _, err := os.Stat(dest); err == nil {
+		return fmt.Errorf("artifact %s: a job of this run already uploaded an artifact of this name", name)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("artifact %s: %w", name, err)
 	}
 	for _, rel := range files {
 		data, err := os.ReadFile(filepath.Join(dir, rel))

@@ -7,7 +7,9 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -206,6 +208,7 @@ func TestPipelineOnSimulatedServer(t *testing.T) {
 		}
 	}
 	checkEnergy(t, res)
+	checkResultNames(t, res)
 	slices.Sort(points)
 	if want := []string{"1/2", "1/8", "2/2", "2/8"}; !slices.Equal(points, want) {
 		t.Errorf("rows for tp/conc %v, want %v", points, want)
@@ -231,6 +234,44 @@ func TestRunRejectsForeignOutputDirectory(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "keep.txt")); err != nil {
 		t.Errorf("the directory's file is gone: %v", err)
+	}
+}
+
+// checkResultNames: result and artifact names are a wire format that
+// upstream main's collection and dashboard tooling glob on, so every job's
+// RESULT_FILENAME must have upstream main's single-node shape.
+func checkResultNames(t *testing.T, res *Result) {
+	t.Helper()
+	str := func(e map[string]any, k, def string) string {
+		v, ok := e[k]
+		if !ok || v == nil || v == "" {
+			return def
+		}
+		if f, ok := v.(float64); ok {
+			return strconv.FormatFloat(f, 'f', -1, 64)
+		}
+		return fmt.Sprint(v)
+	}
+	if len(res.Jobs) == 0 {
+		t.Fatal("no jobs to check the result names of")
+	}
+	for _, j := range res.Jobs {
+		e := j.Entry
+		want := fmt.Sprintf("%s_%s_%s_tp%s-pp%s-dcp%s-pcp%s-ep%s-dpa%s_disagg-%s_spec-%s_conc%s_",
+			str(e, "exp-name", ""), str(e, "precision", ""), str(e, "framework", ""), str(e, "tp", ""),
+			str(e, "pp", "1"), str(e, "dcp-size", "1"), str(e, "pcp-size", "1"), str(e, "ep", ""),
+			str(e, "dp-attn", ""), str(e, "disagg", "false"), str(e, "spec-decoding", ""), str(e, "conc", ""))
+		rest, ok := strings.CutPrefix(j.ResultFilename, want)
+		if !ok {
+			t.Errorf("result name %q, want it to start with upstream main's %q", j.ResultFilename, want)
+			continue
+		}
+		if !regexp.MustCompile(`^[^_]+(_\d+)?(_recipe-[0-9a-f]{16})?$`).MatchString(rest) {
+			t.Errorf("result name %q: after the concurrency %q, want <runner name>[_recipe-<16 hex>]", j.ResultFilename, rest)
+		}
+		if fp := str(e, "recipe-fingerprint", ""); fp != "" && !strings.HasSuffix(j.ResultFilename, "_recipe-"+fp[:16]) {
+			t.Errorf("result name %q does not end with the recipe fingerprint's first 16 hex digits %s", j.ResultFilename, fp[:16])
+		}
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/inferencex/inferencex-go/pkg/changelog"
+	"github.com/inferencex/inferencex-go/tools/e2e/pipeline"
 	"gopkg.in/yaml.v3"
 )
 
@@ -120,7 +121,7 @@ func TestRunSweepWiring(t *testing.T) {
 			continue
 		}
 		groups++
-		if !slices.Contains(needsOf(j), "canary-sweep") || !strings.Contains(j.If, "(needs.canary-sweep.result == 'success' || needs.canary-sweep.result == 'skipped')") {
+		if !slices.Contains(needsOf(j), "canary-sweep") || !strings.Contains(j.If, "needs.canary-select.result != 'failure' && (needs.canary-sweep.result == 'success' || needs.canary-sweep.result == 'skipped')") {
 			t.Errorf("%s does not wait for the canary: needs %v, if %s", name, needsOf(j), j.If)
 		}
 		if j.Strategy.FailFast != "${{ needs.policy.outputs.fail-fast == 'true' }}" {
@@ -237,5 +238,52 @@ func TestE2ESplitStep(t *testing.T) {
 	}
 	if !strings.Contains(out, "5 jobs: 2 of them eval-only") {
 		t.Errorf("output: %s", out)
+	}
+}
+
+// TestCanaryGateEvaluated evaluates every gated group's if: as Actions
+// would: the rest of the sweep runs after a passing canary or when there is
+// none to run, and not after a failing canary, nor when picking the canary
+// failed (then canary-sweep is merely skipped, which alone would let
+// everything through without one).
+func TestCanaryGateEvaluated(t *testing.T) {
+	wf := readWorkflowDoc(t, "run-sweep.yml")
+	// Every group has jobs, so only the canary decides.
+	space := `{"single_node":{"1k1k":[{}],"1k8k":[{}],"8k1k":[{}],"other":[{}]},"multi_node":{"1k1k":[{}],"1k8k":[{}],"8k1k":[{}],"other":[{}]},"evals":[{}],"agentic":[{}]}`
+	cases := []struct {
+		name           string
+		select_, sweep string
+		want           bool
+	}{
+		{"canary passed", "success", "success", true},
+		{"no canary asked for", "skipped", "skipped", true},
+		{"no job to be the canary", "success", "skipped", true},
+		{"canary failed", "success", "failure", false},
+		{"picking the canary failed", "failure", "skipped", false},
+	}
+	gated := 0
+	for name, j := range wf.Jobs {
+		if !strings.Contains(j.Uses, "benchmark-") || name == "canary-sweep" {
+			continue
+		}
+		gated++
+		for _, c := range cases {
+			needs := map[string]any{
+				"policy":        map[string]any{"result": "success", "outputs": map[string]any{"canary": "true", "fail-fast": "false"}},
+				"setup":         map[string]any{"result": "success", "outputs": map[string]any{"search-space-config": space}},
+				"canary-select": map[string]any{"result": c.select_, "outputs": map[string]any{"canary-config": "[{}]", "remaining-search-space-config": space}},
+				"canary-sweep":  map[string]any{"result": c.sweep, "outputs": map[string]any{}},
+			}
+			got, err := pipeline.If(j.If, pipeline.Contexts{"needs": needs}, pipeline.Status{})
+			if err != nil {
+				t.Fatalf("%s: if %q: %v", name, j.If, err)
+			}
+			if got != c.want {
+				t.Errorf("%s, %s: runs %v, want %v (if: %s)", name, c.name, got, c.want, j.If)
+			}
+		}
+	}
+	if gated == 0 {
+		t.Fatal("no job waits for the canary")
 	}
 }

@@ -250,3 +250,46 @@ func TestSlashCommandParsing(t *testing.T) {
 		})
 	}
 }
+
+// Result and artifact names are a wire format: upstream main's collection and
+// dashboard tooling glob on them, so both templates must build
+// RESULT_FILENAME exactly as upstream main's templates (843c6254f) do, the
+// recipe suffix appended when a fingerprint is set.
+func TestResultFilenameIsUpstreamMains(t *testing.T) {
+	root := repoRoot(t)
+	for file, want := range map[string]string{
+		"benchmark-tmpl.yml": "${{ env.EXP_NAME }}_${{ env.PRECISION }}_${{ env.FRAMEWORK }}_tp${{ env.TP }}-pp${{ env.PP_SIZE }}-dcp${{ env.DCP_SIZE }}-pcp${{ env.PCP_SIZE }}-ep${{ env.EP_SIZE }}-dpa${{ env.DP_ATTENTION }}_disagg-${{ env.DISAGG }}_spec-${{ env.SPEC_DECODING }}_conc${{ env.CONC }}_${{ runner.name }}",
+		"benchmark-multinode-tmpl.yml": "${{ env.EXP_NAME }}_${{ env.PRECISION }}_${{ env.FRAMEWORK }}_prefill-tp${{ env.PREFILL_TP }}-pp${{ env.PREFILL_PP_SIZE }}-dcp${{ env.PREFILL_DCP_SIZE }}-pcp${{ env.PREFILL_PCP_SIZE }}-ep${{ env.PREFILL_EP }}-dp${{ env.PREFILL_DP_ATTN }}-nw${{ env.PREFILL_NUM_WORKERS }}" +
+			"_decode-tp${{ env.DECODE_TP }}-pp${{ env.DECODE_PP_SIZE }}-dcp${{ env.DECODE_DCP_SIZE }}-pcp${{ env.DECODE_PCP_SIZE }}-ep${{ env.DECODE_EP }}-dp${{ env.DECODE_DP_ATTN }}-nw${{ env.DECODE_NUM_WORKERS }}" +
+			"_disagg-${{ env.DISAGG }}_spec-${{ env.SPEC_DECODING }}_conc${{ join(fromJson(inputs.conc-list), 'x') }}_${{ runner.name }}",
+	} {
+		data, err := os.ReadFile(filepath.Join(root, ".github", "workflows", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, line := range strings.Split(string(data), "\n") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(line), "RESULT_FILENAME: "); ok {
+				got = append(got, v)
+			}
+		}
+		if len(got) != 1 || got[0] != want {
+			t.Errorf("%s: RESULT_FILENAME set to %q, want upstream main's once:\n%s", file, got, want)
+		}
+		if !strings.Contains(string(data), `RESULT_FILENAME="${RESULT_FILENAME}_recipe-${RECIPE_FINGERPRINT:0:16}"`) {
+			t.Errorf("%s: no _recipe-<16 hex> suffix for jobs with a recipe fingerprint", file)
+		}
+		// An eval-only job shares its point's RESULT_FILENAME, and GitHub
+		// refuses a second artifact of one name in a run.
+		if !strings.Contains(string(data), "if: always() && env.RESULT_FILENAME != '' && !inputs.eval-only\n        uses: actions/upload-artifact@b7c566a772e6b6bfb58ed0dc250532a479d7789f # v6.0.0\n        with:\n          name: power_audit_") {
+			t.Errorf("%s: the power audit upload is not skipped for eval-only jobs", file)
+		}
+	}
+	mn, err := os.ReadFile(filepath.Join(root, ".github", "workflows", "benchmark-multinode-tmpl.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(mn), "name: ${{ inputs.eval-only && 'eval_multinode_server_logs_' || 'multinode_server_logs_' }}${{ env.RESULT_FILENAME }}") {
+		t.Error("benchmark-multinode-tmpl.yml: server logs not uploaded as upstream main's multinode_server_logs_<RESULT_FILENAME> (eval_ for eval-only jobs)")
+	}
+}
