@@ -51,12 +51,7 @@ func TestGPUEnergyCheckScript(t *testing.T) {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "bin")
 	gpumon := buildGpumon(t)
-	resultproc := filepath.Join(bin, "resultproc")
-	build := exec.Command("go", "build", "-o", resultproc, "./tools/resultproc")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build resultproc: %v\n%s", err, out)
-	}
+	resultproc := buildResultproc(t)
 	write(t, bin, "nvidia-smi", fakeNvidiaSmi)
 	write(t, bin, "gpumon", "#!/usr/bin/env bash\nexec "+gpumon+` "$@" --backend fake --fake-gpus 1 --fake-ramp 0s --fake-idle-w 300 --fake-busy-w 300`+"\n")
 	for _, f := range []string{"nvidia-smi", "gpumon"} {
@@ -116,4 +111,15 @@ func TestGPUEnergyCheckScript(t *testing.T) {
 			t.Errorf("%s: the cross-check is missing or off:\n%s", tc.name, data)
 		}
 	}
+}
+
+func buildResultproc(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "resultproc")
+	cmd := exec.Command("go", "build", "-o", bin, "./tools/resultproc")
+	cmd.Dir = repoRoot(t)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build resultproc: %v\n%s", err, out)
+	}
+	return bin
 }
