@@ -818,13 +818,31 @@ def energy_cases(tm):
     yield ("multinode-nothing", "a multi-node job without telemetry", no_package, dict(MULTI_ENV, RESULT_FILENAME="r"), "UTC")
 
 
+def clear_keeping_go_goldens(root, names):
+    """Empties root for a fresh generation, except each kept case's go.golden:
+    those are our binary's output (go test -update writes them), which the
+    test compares with upstream.json, so regenerating upstream's side must not
+    delete them."""
+    if not root.exists():
+        return
+    for d in root.iterdir():
+        if not d.is_dir() or d.name not in names:
+            shutil.rmtree(d) if d.is_dir() else d.unlink()
+            continue
+        for f in d.iterdir():
+            if f.name == "go.golden":
+                continue
+            shutil.rmtree(f) if f.is_dir() else f.unlink()
+
+
 def gen_energy(upstream):
     tm = import_upstream_tests("test_aggregate_power_multinode")
-    shutil.rmtree(ENERGY_TD, ignore_errors=True)
+    cases = list(energy_cases(tm))
+    clear_keeping_go_goldens(ENERGY_TD, {c[0] for c in cases})
     py = sys.executable
-    for name, why, build, env, tz in energy_cases(tm):
+    for name, why, build, env, tz in cases:
         d = ENERGY_TD / name
-        d.mkdir(parents=True)
+        d.mkdir(parents=True, exist_ok=True)
         build(d)
         (d / "env").write_text(f"# {why}\n" + "".join(f"{k}={v}\n" for k, v in env.items()))
 

@@ -2,10 +2,14 @@ package repocheck
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -225,6 +229,63 @@ stop_gpu_monitor_slurm`, []string{"PATH=" + bin + ":" + os.Getenv("PATH"), "GITH
 	}
 	if _, err := os.Stat(filepath.Join(dir, "gpu_metrics", ".srun.pid")); err == nil {
 		t.Error("the pid file was left behind")
+	}
+	mergeNodeFiles(t, filepath.Join(dir, "gpu_metrics"))
+}
+
+// mergeNodeFiles runs resultproc on what start_gpu_monitor_slurm left, as
+// the multi-node result step does: the node files must come out as one
+// valid measurement of 4 prefill and 4 decode GPUs, split by the role in
+// their names.
+func mergeNodeFiles(t *testing.T, gpuMetrics string) {
+	t.Helper()
+	// A window inside both recordings: from the later first sample to the
+	// earlier last one, with a margin for the bracketing samples.
+	var first, last float64
+	for i, f := range []string{"prefill_node0.csv", "decode_node1.csv"} {
+		data, err := os.ReadFile(filepath.Join(gpuMetrics, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+		lo, _ := strconv.ParseFloat(strings.Split(lines[1], ",")[0], 64)
+		hi, _ := strconv.ParseFloat(strings.Split(lines[len(lines)-1], ",")[0], 64)
+		if i == 0 || lo > first {
+			first = lo
+		}
+		if i == 0 || hi < last {
+			last = hi
+		}
+	}
+	start, end := first+0.15, last-0.15
+	if end-start < 0.3 {
+		t.Fatalf("the recordings overlap only [%.3f, %.3f]", first, last)
+	}
+	work := t.TempDir()
+	write(t, work, "r.json", fmt.Sprintf(`{"completed": 8, "total_input_tokens": 4096, "total_output_tokens": 1024, "duration": %.6f,
+ "benchmark_start_time_unix": %.3f, "benchmark_end_time_unix": %.3f}`, end-start, start, end))
+	write(t, work, "agg_r.json", "{}")
+	cmd := exec.Command(buildResultproc(t), "power-nodes", "--gpu-metrics-dir", gpuMetrics, "--bench-result", "r.json",
+		"--agg-result", "agg_r.json", "--prefill-gpus", "4", "--decode-gpus", "4", "--require-power")
+	cmd.Dir = work
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("resultproc power-nodes: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(filepath.Join(work, "agg_r.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var agg struct {
+		Valid   int     `json:"power_valid"`
+		Total   float64 `json:"total_gpu_energy_j"`
+		Prefill float64 `json:"prefill_gpu_energy_j"`
+		Decode  float64 `json:"decode_gpu_energy_j"`
+	}
+	if err := json.Unmarshal(data, &agg); err != nil {
+		t.Fatal(err)
+	}
+	if agg.Valid != 1 || agg.Prefill <= 0 || agg.Decode <= 0 || math.Abs(agg.Prefill+agg.Decode-agg.Total) > 0.01 {
+		t.Errorf("merged node files: %s", data)
 	}
 }
 

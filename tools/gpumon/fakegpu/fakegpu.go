@@ -85,7 +85,9 @@ func (b *Backend) Energy(i int, t float64) float64 {
 	r := b.cfg.Ramp.Seconds()
 	// The ramp's linear part, then the flat part.
 	var lin float64
-	if t <= r {
+	// Strictly inside the ramp: at t == r the flat formula gives the same
+	// value, and with no ramp (r == 0) the ramp's t²/2r would be 0/0.
+	if t < r {
 		lin = b.cfg.IdleW*t + (b.cfg.BusyW-b.cfg.IdleW)*t*t/(2*r)
 	} else {
 		lin = b.cfg.IdleW*r + (b.cfg.BusyW-b.cfg.IdleW)*r/2 + b.cfg.BusyW*(t-r)

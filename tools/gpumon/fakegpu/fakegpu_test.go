@@ -25,7 +25,8 @@ func TestEnergyIsTheIntegralOfPower(t *testing.T) {
 				num += dt * (b.Power(i, s) + b.Power(i, s+dt)) / 2
 			}
 			got := b.Energy(i, 7) - b.Energy(i, 0)
-			if math.Abs(got-num) > 1e-6*num {
+			// Written so that a NaN counter fails too.
+			if !(math.Abs(got-num) <= 1e-6*num) {
 				t.Errorf("%+v GPU %d: counter %.6f J, integral %.6f J", cfg, i, got, num)
 			}
 		}

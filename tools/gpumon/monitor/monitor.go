@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"sync"
 	"time"
 
@@ -149,10 +150,34 @@ func Run(ctx context.Context, o Options) (Stats, error) {
 			fmt.Fprintf(o.Log, "gpumon: %s: more failed readings; counting them from now on\n", o.Backend.Name())
 		}
 	}
-	runErr := o.Backend.Run(ctx, o.Interval, w.Write, warn)
+	runErr := o.Backend.Run(ctx, o.Interval, func(batch []gpumetrics.Sample) error {
+		return w.Write(sane(batch, warn))
+	}, warn)
 	closeErr := o.Backend.Close()
 	mu.Lock()
 	st := Stats{Rows: w.Rows(), Warnings: warnings}
 	mu.Unlock()
 	return st, errors.Join(runErr, closeErr)
+}
+
+// sane keeps a reading the CSV's own reader would reject out of the file:
+// a power that is not a finite non-negative number drops that GPU's row, a
+// counter that is not one is left empty, and each is reported as a failed
+// reading. A backend's bug then costs a sample, not a file resultproc
+// must refuse.
+func sane(batch []gpumetrics.Sample, warn func(error)) []gpumetrics.Sample {
+	ok := func(v float64) bool { return v >= 0 && !math.IsInf(v, 0) } // false for NaN too
+	out := batch[:0:0]
+	for _, s := range batch {
+		if !ok(s.PowerW) {
+			warn(fmt.Errorf("GPU %d: power reading %v W, expected a finite non-negative number; row left out", s.Index, s.PowerW))
+			continue
+		}
+		if s.HasEnergy && !ok(s.EnergyJ) {
+			warn(fmt.Errorf("GPU %d: energy counter %v J, expected a finite non-negative number; left empty", s.Index, s.EnergyJ))
+			s.HasEnergy = false
+		}
+		out = append(out, s)
+	}
+	return out
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"sync"
 	"testing"
@@ -148,5 +149,51 @@ func BenchmarkWriteBatch(b *testing.B) {
 		if err := w.Write(batch); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// oneBatch is a backend that emits one fixed batch and stops.
+type oneBatch struct {
+	pollBackend
+	batch []gpumetrics.Sample
+}
+
+func (o *oneBatch) Run(_ context.Context, _ time.Duration, emit func([]gpumetrics.Sample) error, _ func(error)) error {
+	return emit(o.batch)
+}
+
+// TestRunKeepsUnreadableReadingsOutOfTheFile: what a backend reads wrong
+// (NaN, infinite, negative) must not reach the CSV, where resultproc would
+// refuse the row; it is reported as a failed reading instead.
+func TestRunKeepsUnreadableReadingsOutOfTheFile(t *testing.T) {
+	nan, inf := math.NaN(), math.Inf(1)
+	b := &oneBatch{batch: []gpumetrics.Sample{
+		{UnixMilli: 1000, Index: 0, UUID: "G0", PowerW: 100, EnergyJ: 5, HasEnergy: true},
+		{UnixMilli: 1000, Index: 1, UUID: "G1", PowerW: nan, EnergyJ: 5, HasEnergy: true},
+		{UnixMilli: 1000, Index: 2, UUID: "G2", PowerW: 100, EnergyJ: nan, HasEnergy: true},
+		{UnixMilli: 1000, Index: 3, UUID: "G3", PowerW: -1},
+		{UnixMilli: 1000, Index: 4, UUID: "G4", PowerW: 100, EnergyJ: inf, HasEnergy: true},
+	}}
+	out, log := &writes{}, &bytes.Buffer{}
+	st, err := Run(context.Background(), Options{Backend: b, Interval: time.Second, Out: out, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(out.calls, "")
+	want := gpumetrics.Header + "\n1.000,0,G0,100.000,5.000\n1.000,2,G2,100.000,\n1.000,4,G4,100.000,\n"
+	if got != want || st.Rows != 3 || st.Warnings != 4 {
+		t.Errorf("%d rows, %d warnings:\n%s\nwant:\n%s", st.Rows, st.Warnings, got, want)
+	}
+	f, err := gpumetrics.Parse([]byte(got))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range f.Rows {
+		if r.Err != nil {
+			t.Errorf("a written row does not read back: %v", r.Err)
+		}
+	}
+	if strings.Count(log.String(), "expected a finite non-negative number") != 4 {
+		t.Errorf("log:\n%s", log)
 	}
 }
