@@ -1,9 +1,6 @@
 package simserver
 
-import (
-	"container/list"
-	"hash/fnv"
-)
+import "hash/fnv"
 
 // BytesPerToken is the sim's token model without --tokenizer: one token per
 // four bytes of prompt text. Prefix blocks are cut on that grid whatever
@@ -41,8 +38,48 @@ func blockHashes(text string, promptTokens, blockSize int) []uint64 {
 // kvBlock is one cached block of KV.
 type kvBlock struct {
 	hash uint64
-	refs int           // running requests using it; >0 pins it on the GPU
-	elem *list.Element // in its tier's LRU list while unreferenced (GPU) or always (CPU)
+	refs int // running requests using it; >0 pins it on the GPU
+	// Links in its tier's LRU list, which holds it while unreferenced (GPU)
+	// or always (CPU). Intrusive, so that pinning and releasing a 100k-token
+	// prompt's thousands of blocks allocates nothing.
+	prev, next *kvBlock
+	listed     bool
+}
+
+// lru is a doubly linked list of blocks, least recently used first.
+type lru struct{ head, tail *kvBlock }
+
+func (l *lru) pushBack(b *kvBlock) {
+	b.prev, b.next, b.listed = l.tail, nil, true
+	if l.tail != nil {
+		l.tail.next = b
+	} else {
+		l.head = b
+	}
+	l.tail = b
+}
+
+func (l *lru) remove(b *kvBlock) {
+	if b.prev != nil {
+		b.prev.next = b.next
+	} else {
+		l.head = b.next
+	}
+	if b.next != nil {
+		b.next.prev = b.prev
+	} else {
+		l.tail = b.prev
+	}
+	b.prev, b.next, b.listed = nil, nil, false
+}
+
+// popFront removes and returns the least recently used block, nil if none.
+func (l *lru) popFront() *kvBlock {
+	b := l.head
+	if b != nil {
+		l.remove(b)
+	}
+	return b
 }
 
 // kvCache is the prefix cache: a GPU tier of capacity gpuBlocks whose
@@ -56,9 +93,9 @@ type kvCache struct {
 	cpuBlocks int
 
 	gpu    map[uint64]*kvBlock
-	gpuLRU *list.List // unreferenced GPU blocks, front = least recently used
+	gpuLRU lru // unreferenced GPU blocks, front = least recently used
 	cpu    map[uint64]*kvBlock
-	cpuLRU *list.List
+	cpuLRU lru
 	pinned int // GPU blocks with refs > 0
 
 	// Counters in tokens, as vLLM counts them.
@@ -71,7 +108,7 @@ type kvCache struct {
 
 func newKVCache(blockSize, gpuTokens, cpuTokens int) *kvCache {
 	return &kvCache{blockSize: blockSize, gpuBlocks: gpuTokens / blockSize, cpuBlocks: cpuTokens / blockSize,
-		gpu: map[uint64]*kvBlock{}, gpuLRU: list.New(), cpu: map[uint64]*kvBlock{}, cpuLRU: list.New()}
+		gpu: map[uint64]*kvBlock{}, cpu: map[uint64]*kvBlock{}}
 }
 
 // acquire looks a prompt's blocks up and pins them for the request: the
@@ -97,9 +134,9 @@ func (c *kvCache) acquire(hashes []uint64, promptTokens int) (held []uint64, gpu
 		if !ok || !c.makeRoom() {
 			break
 		}
-		c.cpuLRU.Remove(b.elem)
+		c.cpuLRU.remove(b)
 		delete(c.cpu, b.hash)
-		c.insertPinned(b.hash)
+		c.insertPinned(b)
 		held = append(held, b.hash)
 		cpuHit += c.blockSize
 	}
@@ -114,7 +151,7 @@ func (c *kvCache) acquire(hashes []uint64, promptTokens int) (held []uint64, gpu
 		if !c.makeRoom() {
 			break
 		}
-		c.insertPinned(hashes[i])
+		c.insertPinned(&kvBlock{hash: hashes[i]})
 		held = append(held, hashes[i])
 	}
 	c.gpuHits += int64(gpuHit)
@@ -124,15 +161,15 @@ func (c *kvCache) acquire(hashes []uint64, promptTokens int) (held []uint64, gpu
 
 func (c *kvCache) ref(b *kvBlock) {
 	if b.refs == 0 {
-		c.gpuLRU.Remove(b.elem)
-		b.elem = nil
+		c.gpuLRU.remove(b)
 		c.pinned++
 	}
 	b.refs++
 }
 
-func (c *kvCache) insertPinned(h uint64) {
-	c.gpu[h] = &kvBlock{hash: h, refs: 1}
+func (c *kvCache) insertPinned(b *kvBlock) {
+	b.refs = 1
+	c.gpu[b.hash] = b
 	c.pinned++
 }
 
@@ -143,18 +180,17 @@ func (c *kvCache) makeRoom() bool {
 	if len(c.gpu) < c.gpuBlocks {
 		return true
 	}
-	front := c.gpuLRU.Front()
-	if front == nil {
+	b := c.gpuLRU.popFront()
+	if b == nil {
 		return false
 	}
-	b := c.gpuLRU.Remove(front).(*kvBlock)
 	delete(c.gpu, b.hash)
 	if c.cpuBlocks > 0 {
 		if len(c.cpu) >= c.cpuBlocks {
-			old := c.cpuLRU.Remove(c.cpuLRU.Front()).(*kvBlock)
+			old := c.cpuLRU.popFront()
 			delete(c.cpu, old.hash)
 		}
-		b.elem = c.cpuLRU.PushBack(b)
+		c.cpuLRU.pushBack(b)
 		c.cpu[b.hash] = b
 		c.toCPUTokens += int64(c.blockSize)
 	}
@@ -172,7 +208,7 @@ func (c *kvCache) release(held []uint64) {
 		}
 		b.refs--
 		if b.refs == 0 {
-			b.elem = c.gpuLRU.PushBack(b)
+			c.gpuLRU.pushBack(b)
 			c.pinned--
 		}
 	}

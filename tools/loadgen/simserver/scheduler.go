@@ -24,7 +24,7 @@ type seq struct {
 	promptTokens int
 	maxTokens    int
 	ignoreEOS    bool
-	eosAfter     int // tokens after which EOS would be sampled; 0 = never
+	eosAfter     int      // tokens after which EOS would be sampled; 0 = never
 	blocks       []uint64 // prefix block hashes, when the cache is on
 
 	// Owned by the scheduler goroutine: the cache blocks the request pins.
@@ -82,8 +82,8 @@ type scheduler struct {
 	tokens    int64
 	finished  int64
 	lastEmit  time.Time
-	promptTok int64 // prompt tokens of admitted requests
-	computed  int64 // of those, prefilled (not found in the cache)
+	promptTok int64    // prompt tokens of admitted requests
+	computed  int64    // of those, prefilled (not found in the cache)
 	cache     *kvCache // nil when prefix caching is off; guarded by statsMu
 	sleepFunc func(context.Context, time.Time) bool
 }
