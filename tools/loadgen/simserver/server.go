@@ -174,6 +174,7 @@ func New(cfg Config) (*Server, error) {
 	s.mux.HandleFunc("POST /stop_profile", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })
 	s.mux.HandleFunc("GET /sim/stats", s.stats)
 	s.mux.HandleFunc("GET /metrics", s.metrics)
+	s.mux.HandleFunc("GET /sim/cache", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, s.CacheStats()) })
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"detail": "Not Found"})
 	})
