@@ -151,6 +151,12 @@ func (c *kvCache) acquire(hashes []uint64, promptTokens int) (held []uint64, gpu
 		if !c.makeRoom() {
 			break
 		}
+		if old, ok := c.cpu[hashes[i]]; ok {
+			// Recomputed behind a miss: the GPU copy replaces the CPU one,
+			// so no hash is in both tiers.
+			c.cpuLRU.remove(old)
+			delete(c.cpu, old.hash)
+		}
 		c.insertPinned(&kvBlock{hash: hashes[i]})
 		held = append(held, hashes[i])
 	}

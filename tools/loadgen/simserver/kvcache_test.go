@@ -284,3 +284,28 @@ func BenchmarkBlockHashes(b *testing.B) {
 		blockHashes(text, 128*1024, 16)
 	}
 }
+
+// A block in the CPU tier behind a GPU miss is recomputed; its CPU copy
+// must go, or the tier's map and list disagree on what it holds.
+func TestRecomputedBlockLeavesCPUTier(t *testing.T) {
+	c := newKVCache(1, 2, 4)
+	c.release(heldOf(c, []uint64{1, 2}))
+	c.release(heldOf(c, []uint64{3, 4})) // 1 and 2 go to the CPU tier
+	if _, ok := c.cpu[2]; !ok {
+		t.Fatal("block 2 not offloaded")
+	}
+	c.release(heldOf(c, []uint64{9, 2})) // 9 misses everywhere, 2 is recomputed
+	if _, ok := c.cpu[2]; ok {
+		t.Fatal("block 2 is in both tiers")
+	}
+	n := 0
+	for b := c.cpuLRU.head; b != nil; b = b.next {
+		if _, ok := c.cpu[b.hash]; !ok {
+			t.Fatalf("CPU list holds block %d the map does not", b.hash)
+		}
+		n++
+	}
+	if n != len(c.cpu) {
+		t.Fatalf("CPU list has %d blocks, map %d", n, len(c.cpu))
+	}
+}
