@@ -379,3 +379,60 @@ func TestReplayEndToEnd(t *testing.T) {
 		t.Errorf("scenario rules: status %d: %s", status, stderr)
 	}
 }
+
+// TestReplayCacheCapacityEndToEnd replays the same synthesized multi-turn
+// traces against two simulated servers that differ only in KV capacity:
+// the prefix-cache hit rate the replay exports from their /metrics must be
+// higher with more capacity.
+func TestReplayCacheCapacityEndToEnd(t *testing.T) {
+	tiny := filepath.Join("bench", "testdata", "tinytok")
+	dir := t.TempDir()
+	traces := filepath.Join(dir, "traces.jsonl")
+	if _, stderr, status := runLoadgen(t, "traces", "synth", "--traces", "4", "--min-turns", "4", "--max-turns", "6",
+		"--first-input", "600", "--shared-prefix", "128", "--turn-input", "100", "--output-tokens", "8", "--think-time", "0.02",
+		"--output", traces); status != 0 {
+		t.Fatal(stderr)
+	}
+	hitRate := func(capacity string) float64 {
+		url := startSimServer(t, "--decode-step-ms", "1", "--prefill-ms-per-token", "0.0001", "--kv-cache-tokens", capacity)
+		art := filepath.Join(dir, "art-"+capacity)
+		out, stderr, status := runLoadgen(t, "replay", "--url", url, "--model", "m", "--tokenizer", tiny, "--concurrency", "4",
+			"--benchmark-duration", "1.5", "--input-file", traces, "--custom-dataset-type", "weka_trace", "--output-artifact-dir", art,
+			"--slice-duration", "0.5", "--stats-interval", "0", "--use-server-token-count", "--server-metrics-interval", "0.1",
+			"--streaming", "--no-gpu-telemetry", "--tokenizer-trust-remote-code", "--random-seed", "42")
+		if status != 0 {
+			t.Fatalf("capacity %s: status %d\n%s\n%s", capacity, status, out, stderr)
+		}
+		b, err := os.ReadFile(filepath.Join(art, "server_metrics_export.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sm struct {
+			Metrics map[string]struct {
+				Series []struct {
+					Stats map[string]float64 `json:"stats"`
+				} `json:"series"`
+			} `json:"metrics"`
+		}
+		if err := json.Unmarshal(b, &sm); err != nil {
+			t.Fatal(err)
+		}
+		total := func(name string) float64 {
+			m, ok := sm.Metrics[name]
+			if !ok || len(m.Series) == 0 {
+				t.Fatalf("capacity %s: %s not in server_metrics_export.json", capacity, name)
+			}
+			return m.Series[0].Stats["total"]
+		}
+		q := total("vllm:prefix_cache_queries")
+		if q <= 0 {
+			t.Fatalf("capacity %s: no prefix cache queries exported", capacity)
+		}
+		return total("vllm:prefix_cache_hits") / q
+	}
+	small, large := hitRate("64"), hitRate("1000000")
+	t.Logf("prefix cache hit rate: %.3f with 64 tokens of KV, %.3f with 1,000,000", small, large)
+	if !(large > small+0.2) {
+		t.Fatalf("hit rate did not follow capacity: %.3f (64 tokens) vs %.3f (1M tokens)", small, large)
+	}
+}

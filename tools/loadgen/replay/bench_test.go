@@ -318,6 +318,7 @@ func BenchmarkReplayFidelity(b *testing.B) {
 				cfg.Model, cfg.MaxModelLen = "m", 1<<22
 				cfg.DecodeStepMs, cfg.DecodeMsPerSeq, cfg.PrefillMsPerToken = 20, 0, 0.02
 				cfg.MaxBatch, cfg.MaxPrefillTokens, cfg.EOSProbability, cfg.PreciseSteps = 1024, 1<<30, 0, true
+				cfg.KVCacheTokens = 1 << 24 // prefix caching on: its cost must not disturb the timing
 				url := startSimProcess(b, &cfg)
 				o := weka.DefaultSynthOptions()
 				o.Traces, o.MinTurns, o.MaxTurns, o.FirstInput, o.SharedPrefix, o.TurnInput, o.Output = 64, 6, 12, 4000, 1024, 400, 24
@@ -360,6 +361,7 @@ func BenchmarkReplayFidelity(b *testing.B) {
 				b.ReportMetric(math.Abs(100*(ttft-sTTFT)/sTTFT), "ttft-err-%")
 				b.ReportMetric(math.Abs(100*(itl-sITL)/sITL), "itl-err-%")
 				b.ReportMetric(float64(run.stats.Completed), "requests")
+				reportCache(b, url)
 			}
 		})
 	}
@@ -384,6 +386,7 @@ func benchScale(b *testing.B, server string) {
 			cfg.Model, cfg.MaxModelLen = "m", 1<<22
 			cfg.DecodeStepMs, cfg.DecodeMsPerSeq, cfg.PrefillMsPerToken = 20, 0, 0.00005
 			cfg.MaxBatch, cfg.MaxPrefillTokens, cfg.EOSProbability = 1024, 1<<30, 0
+			cfg.KVCacheTokens = 1 << 25 // prefix caching on, at 256 lanes of >100k-token contexts
 			url = startSimProcess(b, &cfg)
 		} else {
 			url = startSimProcess(b, nil)
@@ -418,11 +421,25 @@ func benchScale(b *testing.B, server string) {
 		b.ReportMetric(float64(run.cpu.Microseconds())/1000/float64(sent), "cpu-ms/req")
 		b.ReportMetric(run.heapMiB, "heap-MiB")
 		b.ReportMetric(run.peakMiB, "peak-heap-MiB")
+		if server == "sim" {
+			reportCache(b, url)
+		}
 		b.ReportMetric(float64(sent), "requests")
 		b.ReportMetric(maxIn, "max-prompt-tokens")
 		var ru syscall.Rusage
 		if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 			b.ReportMetric(float64(ru.Maxrss)/1024, "maxrss-MiB")
 		}
+	}
+}
+
+// reportCache reports the simulated server's prefix-cache hit rate, to show
+// the cache was exercised while the timing was measured.
+func reportCache(b *testing.B, url string) {
+	b.Helper()
+	var cs simserver.CacheStats
+	getJSON(b, url+"/sim/cache", &cs)
+	if cs.Queries > 0 {
+		b.ReportMetric(100*float64(cs.GPUHits)/float64(cs.Queries), "prefix-hit-%")
 	}
 }

@@ -28,6 +28,11 @@ type Options struct {
 	NoUsage           bool
 	PreciseSteps      bool
 	Seed              int
+	BlockSize         int
+	KVCacheTokens     int
+	KVOffloadTokens   int
+	OffloadMsPerToken float64
+	KVBytesPerToken   int
 	Tokenizer         *string // counts prompt tokens; nil estimates bytes/4
 }
 
@@ -38,7 +43,8 @@ func DefaultOptions() Options {
 		Host: "127.0.0.1", Port: 0, Model: d.Model, MaxModelLen: d.MaxModelLen,
 		PrefillMsPerToken: ms(d.PrefillPerToken), DecodeStepMs: ms(d.DecodeStep), DecodeMsPerSeq: ms(d.DecodePerSeq),
 		MaxBatch: d.MaxBatch, MaxPrefillTokens: d.MaxPrefillTokens, TokensPerChunk: d.TokensPerChunk,
-		EOSProbability: d.EOSProbability,
+		EOSProbability: d.EOSProbability, BlockSize: d.BlockSize, OffloadMsPerToken: ms(d.OffloadPerToken),
+		KVBytesPerToken: d.KVBytesPerToken,
 	}
 }
 
@@ -55,6 +61,8 @@ func (o Options) Config() Config {
 		EOSProbability: o.EOSProbability, ErrorRate: o.ErrorRate, DropRate: o.DropRate, StallRate: o.StallRate,
 		StallFor: time.Duration(o.StallSeconds * float64(time.Second)), MalformedRate: o.MalformedRate, NoUsage: o.NoUsage,
 		PreciseSteps: o.PreciseSteps, Seed: uint64(o.Seed),
+		BlockSize: o.BlockSize, KVCacheTokens: o.KVCacheTokens, KVOffloadTokens: o.KVOffloadTokens,
+		OffloadPerToken: fromMs(o.OffloadMsPerToken), KVBytesPerToken: o.KVBytesPerToken,
 	}
 }
 
@@ -81,6 +89,11 @@ func Parser(prog string, o *Options) *cliargs.Parser {
 	p.Bool(&o.NoUsage, "--no-usage", "never send the usage chunk")
 	p.Bool(&o.PreciseSteps, "--precise-steps", "end steps on time to well under a millisecond (spins 1.5 ms of CPU per step)")
 	p.Int(&o.Seed, "--seed", "seed of fault choices and early stops", cliargs.DefaultHelp("0"))
+	p.Int(&o.BlockSize, "--block-size", "tokens per prefix-cache block", cliargs.DefaultHelp("16"))
+	p.Int(&o.KVCacheTokens, "--kv-cache-tokens", "GPU KV capacity in tokens for prefix caching; 0 turns prefix caching off", cliargs.DefaultHelp("0"))
+	p.Int(&o.KVOffloadTokens, "--kv-offload-tokens", "CPU offload tier capacity in tokens (needs --kv-cache-tokens); 0: none", cliargs.DefaultHelp("0"))
+	p.Float(&o.OffloadMsPerToken, "--kv-offload-ms-per-token", "time to copy one token's KV from the CPU tier back, paid instead of its prefill", cliargs.DefaultHelp("0.002"))
+	p.Int(&o.KVBytesPerToken, "--kv-bytes-per-token", "KV bytes per token, for the offload byte counters of /metrics", cliargs.DefaultHelp("131072"))
 	p.OptString(&o.Tokenizer, "--tokenizer", "tokenizer (path or model id) to count prompt tokens with (default: ceil(bytes/4))")
 	return p
 }

@@ -24,7 +24,11 @@ type seq struct {
 	promptTokens int
 	maxTokens    int
 	ignoreEOS    bool
-	eosAfter     int // tokens after which EOS would be sampled; 0 = never
+	eosAfter     int      // tokens after which EOS would be sampled; 0 = never
+	blocks       []uint64 // prefix block hashes, when the cache is on
+
+	// Owned by the scheduler goroutine: the cache blocks the request pins.
+	held []uint64
 
 	// Owned by the scheduler goroutine.
 	prefilled int
@@ -78,12 +82,18 @@ type scheduler struct {
 	tokens    int64
 	finished  int64
 	lastEmit  time.Time
+	promptTok int64    // prompt tokens of admitted requests
+	computed  int64    // of those, prefilled (not found in the cache)
+	cache     *kvCache // nil when prefix caching is off; guarded by statsMu
 	sleepFunc func(context.Context, time.Time) bool
 }
 
 func newScheduler(cfg Config) *scheduler {
 	s := &scheduler{cfg: cfg, wake: make(chan struct{}, 1), stepGaps: metrics.NewDist(0), sentGaps: metrics.NewDist(0),
 		sentTPOT: metrics.NewDist(0), sleepFunc: sleepUntil}
+	if cfg.KVCacheTokens > 0 {
+		s.cache = newKVCache(cfg.BlockSize, cfg.KVCacheTokens, cfg.KVOffloadTokens)
+	}
 	if cfg.PreciseSteps {
 		s.sleepFunc = spinUntil
 	}
@@ -160,19 +170,24 @@ func (s *scheduler) run(ctx context.Context) {
 		for _, q := range running {
 			if !q.canceled.Load() {
 				kept = append(kept, q)
+			} else {
+				s.release(q)
 			}
 		}
 		running = kept
 		s.mu.Lock()
+		var admitted []*seq
 		for len(s.waiting) > 0 && len(running) < s.cfg.MaxBatch {
 			q := s.waiting[0]
 			s.waiting = s.waiting[1:]
 			if !q.canceled.Load() {
 				running = append(running, q)
+				admitted = append(admitted, q)
 			}
 		}
 		queued := len(s.waiting)
 		s.mu.Unlock()
+		transfer := s.admit(admitted)
 		s.statsMu.Lock()
 		s.running, s.queued = len(running), queued
 		s.statsMu.Unlock()
@@ -206,7 +221,7 @@ func (s *scheduler) run(ctx context.Context) {
 			budget -= take
 		}
 		dur := s.cfg.DecodeStep + time.Duration(len(running))*s.cfg.DecodePerSeq +
-			time.Duration(prefillTokens)*s.cfg.PrefillPerToken
+			time.Duration(prefillTokens)*s.cfg.PrefillPerToken + transfer
 		if planned.IsZero() {
 			planned = time.Now()
 		}
@@ -253,6 +268,7 @@ func (s *scheduler) run(ctx context.Context) {
 				s.statsMu.Lock()
 				s.finished++
 				s.statsMu.Unlock()
+				s.release(q)
 			}
 		}
 		running = kept
@@ -268,4 +284,38 @@ func (s *scheduler) run(ctx context.Context) {
 		}
 		s.statsMu.Unlock()
 	}
+}
+
+// admit looks newly running requests up in the prefix cache: cached tokens
+// need no prefill, and tokens found in the CPU tier cost their transfer,
+// which admit returns to be added to the step.
+func (s *scheduler) admit(qs []*seq) time.Duration {
+	if len(qs) == 0 {
+		return 0
+	}
+	var transfer time.Duration
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	for _, q := range qs {
+		s.promptTok += int64(q.promptTokens)
+		if s.cache != nil {
+			var gpuHit, cpuHit int
+			q.held, gpuHit, cpuHit = s.cache.acquire(q.blocks, q.promptTokens)
+			q.prefilled = gpuHit + cpuHit
+			transfer += time.Duration(cpuHit) * s.cfg.OffloadPerToken
+		}
+		s.computed += int64(q.promptTokens - q.prefilled)
+	}
+	return transfer
+}
+
+// release unpins a request's cache blocks once it leaves the batch.
+func (s *scheduler) release(q *seq) {
+	if s.cache == nil || q.held == nil {
+		return
+	}
+	s.statsMu.Lock()
+	s.cache.release(q.held)
+	s.statsMu.Unlock()
+	q.held = nil
 }

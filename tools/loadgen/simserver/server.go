@@ -53,6 +53,17 @@ type Config struct {
 	// CPU per step; for measuring a client against a fixed interval.
 	PreciseSteps bool
 
+	// Prefix caching (off when KVCacheTokens is 0): prompts are cut into
+	// blocks of BlockSize tokens, KVCacheTokens of them fit on the "GPU",
+	// KVOffloadTokens more in a CPU tier whose hits cost OffloadPerToken
+	// per token instead of prefill. KVBytesPerToken sizes the offload byte
+	// counters of /metrics.
+	BlockSize       int
+	KVCacheTokens   int
+	KVOffloadTokens int
+	OffloadPerToken time.Duration
+	KVBytesPerToken int
+
 	// Faults, as fractions of requests.
 	ErrorRate     float64       // answered 500 before any token
 	DropRate      float64       // connection cut mid-stream
@@ -80,6 +91,7 @@ func Defaults() Config {
 		Model: "simulated-model", MaxModelLen: 131072,
 		PrefillPerToken: 20 * time.Microsecond, DecodeStep: 20 * time.Millisecond, DecodePerSeq: 50 * time.Microsecond,
 		MaxBatch: 256, MaxPrefillTokens: 8192, TokensPerChunk: 1, EOSProbability: 0.001,
+		BlockSize: 16, OffloadPerToken: 2 * time.Microsecond, KVBytesPerToken: 131072,
 	}
 }
 
@@ -104,6 +116,16 @@ func (c Config) Validate() error {
 		return fmt.Errorf("max prefill tokens must be at least 1, got %d", c.MaxPrefillTokens)
 	case c.TokensPerChunk < 1:
 		return fmt.Errorf("tokens per chunk must be at least 1, got %d", c.TokensPerChunk)
+	case c.KVCacheTokens > 0 && c.BlockSize < 1:
+		return fmt.Errorf("block size must be at least 1, got %d", c.BlockSize)
+	case c.KVCacheTokens < 0 || c.KVOffloadTokens < 0:
+		return errors.New("KV cache and offload capacities must not be negative")
+	case c.KVOffloadTokens > 0 && c.KVCacheTokens == 0:
+		return errors.New("a KV offload tier needs the GPU cache on (set the KV cache capacity)")
+	case c.OffloadPerToken < 0:
+		return errors.New("offload transfer time must not be negative")
+	case c.KVBytesPerToken < 0:
+		return errors.New("KV bytes per token must not be negative")
 	case c.StallFor < 0:
 		return errors.New("stall duration must not be negative")
 	}
@@ -151,6 +173,8 @@ func New(cfg Config) (*Server, error) {
 	s.mux.HandleFunc("POST /start_profile", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })
 	s.mux.HandleFunc("POST /stop_profile", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })
 	s.mux.HandleFunc("GET /sim/stats", s.stats)
+	s.mux.HandleFunc("GET /metrics", s.metrics)
+	s.mux.HandleFunc("GET /sim/cache", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, s.CacheStats()) })
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"detail": "Not Found"})
 	})
@@ -392,6 +416,9 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, chat bool) {
 	}
 	q := &seq{promptTokens: max(promptTokens, 1), maxTokens: maxTokens, ignoreEOS: req.IgnoreEOS, eosAfter: eosAfter,
 		notify: make(chan struct{}, 1)}
+	if s.cfg.KVCacheTokens > 0 {
+		q.blocks = blockHashes(text, q.promptTokens, s.cfg.BlockSize)
+	}
 	defer q.canceled.Store(true)
 	s.sched.submit(q)
 
