@@ -9,6 +9,11 @@ with Python 3.12:
 
     python3.12 scripts/gen-agentic-golden.py --upstream /tmp/upstream-main
 
+The replay_* cases start from artifacts of a real run of our `loadgen
+replay` against `loadgen sim-server` (tools/resultproc/agenticvalid/
+testdata/replay); `--remake-replay` (after `make build`) records a fresh
+run there first.
+
 Each case is a directory holding aiperf_artifacts/ (the input), args (the
 command-line arguments after the module name, one per line) and, written
 from upstream's run, rc, stdout and stderr. The gate runs with the case
@@ -21,9 +26,58 @@ import pathlib
 import shutil
 import subprocess
 import sys
+import tempfile
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CASES = ROOT / "tools" / "resultproc" / "agenticvalid" / "testdata" / "cases"
+REPLAY = ROOT / "tools" / "resultproc" / "agenticvalid" / "testdata" / "replay"
+TINYTOK = ROOT / "tools" / "loadgen" / "bench" / "testdata" / "tinytok"
+
+
+def remake_replay():
+    """Runs bin/loadgen: synthesized traces replayed against the simulated
+    server, the artifacts kept under REPLAY."""
+    loadgen = str(ROOT / "bin" / "loadgen")
+    with tempfile.TemporaryDirectory() as tmp:
+        traces = pathlib.Path(tmp) / "traces.jsonl"
+        subprocess.run([loadgen, "traces", "synth", "--traces", "3", "--min-turns", "3", "--max-turns", "5",
+                        "--first-input", "600", "--shared-prefix", "128", "--turn-input", "100",
+                        "--output-tokens", "8", "--think-time", "0.05", "--output", str(traces)], check=True)
+        sim = subprocess.Popen([loadgen, "sim-server", "--model", "m", "--port", "0", "--decode-step-ms", "1",
+                                "--prefill-ms-per-token", "0.0001", "--tokenizer", str(TINYTOK)],
+                               stdout=subprocess.PIPE, text=True)
+        try:
+            url = sim.stdout.readline().strip()
+            if REPLAY.exists():
+                shutil.rmtree(REPLAY)
+            subprocess.run([loadgen, "replay", "--url", url, "--model", "m", "--tokenizer", str(TINYTOK),
+                            "--concurrency", "2", "--benchmark-duration", "1.5", "--input-file", str(traces),
+                            "--custom-dataset-type", "weka_trace", "--output-artifact-dir", str(REPLAY),
+                            "--warmup-requests-per-lane", "1", "--slice-duration", "0.5", "--stats-interval", "0",
+                            "--use-server-token-count", "--streaming", "--no-gpu-telemetry",
+                            "--tokenizer-trust-remote-code", "--random-seed", "42"],
+                           check=True, stdout=subprocess.DEVNULL)
+        finally:
+            sim.terminate()
+            sim.wait()
+
+
+def replay_case(errors=0, kinds=()):
+    """The replay's aggregate and records, with `errors` of its profiling
+    records turned into failures of the given kinds (round robin)."""
+    aggregate = json.loads((REPLAY / "profile_export_aiperf.json").read_text())
+    records = [json.loads(line) for line in (REPLAY / "profile_export.jsonl").read_text().splitlines() if line.strip()]
+    done = 0
+    for r in records:
+        if done == errors:
+            break
+        if r["metadata"].get("benchmark_phase") == "profiling" and r["error"] is None:
+            r["error"] = kinds[done % len(kinds)]
+            done += 1
+    ok = aggregate["request_count"]["avg"] - done
+    aggregate["request_count"]["avg"] = ok
+    aggregate["error_request_count"] = {"unit": "requests", "avg": done}
+    return json.dumps(aggregate, indent=2), records
 
 
 def agg(req=None, err=None, comp=None, **extra):
@@ -105,7 +159,14 @@ def write_case(name, spec):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--upstream", type=pathlib.Path, required=True, help="a checkout of upstream InferenceX")
+    ap.add_argument("--remake-replay", action="store_true", help="record a fresh loadgen replay run first")
     a = ap.parse_args()
+    if a.remake_replay:
+        remake_replay()
+    for name, (errors, threshold) in {"replay_pass": (0, "0.10"), "replay_errors_within": (4, "0.10"),
+                                      "replay_errors_over": (12, "0.10"), "replay_all_kinds_zero_limit": (3, "0")}.items():
+        aggregate, records = replay_case(errors, (SERVER_ERR, OVERFLOW, CANCELLED))
+        CASES_SPEC[name] = (aggregate, records, threshold, False)
     env = dict(os.environ, PYTHONPATH=str(a.upstream.resolve()))
     for name, spec in CASES_SPEC.items():
         d, args = write_case(name, spec)
