@@ -27,10 +27,11 @@ import (
 // environment, same files). `resultproc power-nodes` does the same for
 // gpumon's per-node files.
 var powerCommands = map[string]func(args []string, dir string, stdout, stderr io.Writer, lookup process.Lookup) int{
-	"power":           powerSingle,
-	"power-multinode": powerMultinode,
-	"power-nodes":     powerNodes,
-	"power-agentic":   powerAgentic,
+	"power":            powerSingle,
+	"power-multinode":  powerMultinode,
+	"power-nodes":      powerNodes,
+	"power-agentic":    powerAgentic,
+	"validate-agentic": validateAgentic,
 }
 
 func powerIO(dir string, stdout, stderr io.Writer, prefix string) (power.IO, error) {
