@@ -1278,3 +1278,39 @@ run_agentic_replay_and_write_outputs() {
     fi
     validate_required_agentic_server_metrics "$result_dir"
 }
+
+# start_agentic_server NAME CMD... starts an agentic recipe's server: CMD is
+# written to $RESULT_DIR/NAME_command.txt, run in the background with its
+# output in $RESULT_DIR/server.log (SERVER_LOG), and stopped when the script
+# exits; returns once GET /health on $PORT answers. Sets SERVER_PID.
+start_agentic_server() {
+    local name=$1
+    shift
+    mkdir -p "$RESULT_DIR"
+    SERVER_LOG="$RESULT_DIR/server.log"
+    printf '%q ' "$@" >"$RESULT_DIR/${name}_command.txt"
+    echo >>"$RESULT_DIR/${name}_command.txt"
+    echo "+ $*"
+    "$@" >"$SERVER_LOG" 2>&1 &
+    SERVER_PID=$!
+    # shellcheck disable=SC2064 # the pid is fixed now
+    trap "kill $SERVER_PID 2>/dev/null" EXIT
+    wait_for_server_ready --port "$PORT" --server-log "$SERVER_LOG" --server-pid "$SERVER_PID" \
+        --sleep-interval "${HEALTH_POLL_INTERVAL:-5}"
+}
+
+# run_agentic_benchmark: the common end of a benchmarks/agentic/ script once
+# its server is up: the trace replay and its outputs (or, for an eval-only
+# job, the eval and its files).
+run_agentic_benchmark() {
+    if [[ "${EVAL_ONLY:-false}" == true ]]; then
+        export EVAL_CONCURRENT_REQUESTS=${EVAL_CONCURRENT_REQUESTS:-${EVAL_CONC:-$CONC}}
+        local status=0
+        run_eval --framework lm-eval --port "$PORT" || status=$?
+        append_lm_eval_summary || status=$((status == 0 ? 1 : status))
+        return "$status"
+    fi
+    resolve_trace_source
+    build_replay_cmd "$RESULT_DIR"
+    run_agentic_replay_and_write_outputs "$RESULT_DIR"
+}

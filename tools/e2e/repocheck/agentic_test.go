@@ -2,6 +2,9 @@ package repocheck
 
 import (
 	"bytes"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,7 +26,7 @@ while (($# > 0)); do
     esac
 done
 mkdir -p "$dir"
-echo '{"vllm:prefix_cache_hits": {}}' > "$dir/server_metrics_export.json"
+echo '{"vllm:prefix_cache_hits": {}, "sglang:cache_hit_rate": {}, "atom:prefix_cache_hits": {}}' > "$dir/server_metrics_export.json"
 exit "${FAKE_REPLAY_EXIT:-0}"
 `
 
@@ -238,5 +241,89 @@ func TestAgenticOffloadChecks(t *testing.T) {
 		if code != c.code || !strings.Contains(string(out), c.msg) {
 			t.Errorf("%v %s: exit %d %q, want %d with %q", c.env, c.call, code, out, c.code, c.msg)
 		}
+	}
+}
+
+// TestAgenticRecipes runs each framework's agentic script with fake server
+// binaries (which only sleep; a local /health stands in), fake loadgen and
+// resultproc: the server command line carries prefix caching and the job's
+// KV offload, and the replay's outputs are written.
+func TestAgenticRecipes(t *testing.T) {
+	root := repoRoot(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) }))
+	t.Cleanup(srv.Close)
+	_, port, err := net.SplitHostPort(srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dram := []string{"KV_OFFLOADING=dram", "TOTAL_CPU_DRAM_GB=1600"}
+	cases := []struct {
+		script, command string
+		env             []string
+		want            []string
+		not             []string
+	}{
+		{"dsv4_fp4_b200_vllm.sh", "vllm", nil,
+			[]string{"vllm serve org/model", "--enable-prefix-caching", "--max-model-len 1048576", "--tensor-parallel-size 8", "--max-num-seqs 16"},
+			[]string{"--kv-transfer-config"}},
+		{"dsv4_fp4_b200_vllm.sh", "vllm", append([]string{"KV_OFFLOAD_BACKEND=vllm-simple", "DP_ATTENTION=true"}, dram...),
+			[]string{"--kv-transfer-config", `\"cpu_bytes_to_use_per_rank\":200000000000`, "SimpleCPUOffloadConnector",
+				"--data-parallel-size 8 --enable-expert-parallel"}, nil},
+		{"qwen3.5_fp8_b200_sglang.sh", "sglang", nil,
+			[]string{"-m sglang.launch_server --model-path org/model", "--page-size 64", "--context-length 262144", "--max-running-requests 16"},
+			[]string{"--enable-hierarchical-cache"}},
+		{"qwen3.5_fp8_b200_sglang.sh", "sglang", append([]string{"KV_OFFLOAD_BACKEND=hicache"}, dram...),
+			// (1600 - 8) * 15 / 8 / 16 = 186 GB per rank.
+			[]string{"--enable-hierarchical-cache --hicache-size 186", "--hicache-write-policy write_through_selective"}, nil},
+		{"minimaxm3_fp4_b200_trt.sh", "trtllm", append([]string{"KV_OFFLOAD_BACKEND=native"}, dram...),
+			[]string{"mpirun -n 1", "trtllm-serve org/model --tp_size 8"}, nil},
+		{"glm5.2_fp4_mi355x_atom.sh", "atom", append([]string{"KV_OFFLOAD_BACKEND=lmcache"}, dram...),
+			[]string{"-m atom.entrypoints.openai_server --model org/model", "--enable-prefix-caching", "lmcache_offload"}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.script+" "+strings.Join(c.env, " "), func(t *testing.T) {
+			dir := t.TempDir()
+			fakes := filepath.Join(dir, "fakebin")
+			for name, body := range map[string]string{"bin/loadgen": fakeReplay, "bin/resultproc": fakeResultproc,
+				"fakebin/vllm": "#!/usr/bin/env bash\nexec sleep 30\n", "fakebin/mpirun": "#!/usr/bin/env bash\nexec sleep 30\n",
+				"fakebin/python": "#!/usr/bin/env bash\nexec sleep 30\n"} {
+				write(t, dir, name, body)
+				if err := os.Chmod(filepath.Join(dir, name), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cmd := exec.Command("bash", filepath.Join(root, "benchmarks", "agentic", c.script))
+			cmd.Dir = dir
+			cmd.Env = append([]string{
+				"PATH=" + fakes + ":" + os.Getenv("PATH"), "PYTHON=" + filepath.Join(fakes, "python"),
+				"WORKSPACE_DIR=" + dir, "RECORD=" + filepath.Join(dir, "calls"), "HEALTH_POLL_INTERVAL=0.1",
+				"GPUMON_BIN=/nonexistent", "ENABLE_AGENTX_POWER=0", "PORT=" + port, "MODEL_PREFIX=dsv4",
+				"MODEL=org/model", "CONC=8", "TP=8", "DURATION=3600", "RESULT_FILENAME=job", "KV_OFFLOADING=none",
+			}, c.env...)
+			var buf bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &buf, &buf
+			cmd.WaitDelay = 5 * time.Second
+			if err := cmd.Run(); err != nil {
+				t.Fatalf("%v; output:\n%s", err, buf.String())
+			}
+			data, err := os.ReadFile(filepath.Join(dir, "results", c.command+"_command.txt"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			line := string(data)
+			for _, w := range c.want {
+				if !strings.Contains(line, w) {
+					t.Errorf("server command lacks %q:\n%s", w, line)
+				}
+			}
+			for _, w := range c.not {
+				if strings.Contains(line, w) {
+					t.Errorf("server command has %q:\n%s", w, line)
+				}
+			}
+			if _, err := os.Stat(filepath.Join(dir, "job.json")); err != nil {
+				t.Errorf("no aggregate: %v", err)
+			}
+		})
 	}
 }

@@ -279,8 +279,20 @@ func ShellFiles(root string) ([]string, error) {
 	return out, nil
 }
 
+// AwaitingConfig are the agentic recipes (one per framework family) that
+// no master config runs yet: configs/runners.yaml is only now getting the
+// cluster:<name> fleets and their hardware an agentic config needs. Unused
+// lets them be; TestRepository fails once a config runs one, so that it
+// leaves this list.
+var AwaitingConfig = []string{
+	"benchmarks/agentic/dsv4_fp4_b200_vllm.sh",
+	"benchmarks/agentic/glm5.2_fp4_mi355x_atom.sh",
+	"benchmarks/agentic/minimaxm3_fp4_b200_trt.sh",
+	"benchmarks/agentic/qwen3.5_fp8_b200_sglang.sh",
+}
+
 // Unused reports the benchmark scripts and launchers that no config point and
-// no runner node uses.
+// no runner node uses (but the AwaitingConfig recipes).
 func Unused(root string, usedScripts, usedLaunchers map[string]bool) ([]Problem, error) {
 	files, err := ShellFiles(root)
 	if err != nil {
@@ -292,7 +304,7 @@ func Unused(root string, usedScripts, usedLaunchers map[string]bool) ([]Problem,
 			continue
 		}
 		switch {
-		case strings.HasPrefix(f, "benchmarks/") && !usedScripts[f]:
+		case strings.HasPrefix(f, "benchmarks/") && !usedScripts[f] && !slices.Contains(AwaitingConfig, f):
 			problems = append(problems, Problem{File: f, Msg: "no config point runs this benchmark script"})
 		case strings.HasPrefix(f, "runners/launch_") && !usedLaunchers[f]:
 			problems = append(problems, Problem{File: f, Msg: "no runner node uses this launcher"})

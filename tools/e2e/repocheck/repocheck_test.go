@@ -90,6 +90,14 @@ func TestRepository(t *testing.T) {
 	for _, p := range unused {
 		t.Error(p)
 	}
+	for _, f := range AwaitingConfig {
+		if used[f] {
+			t.Errorf("%s is run by a config now: take it off repocheck.AwaitingConfig", f)
+		}
+		if _, err := os.Stat(filepath.Join(root, f)); err != nil {
+			t.Errorf("repocheck.AwaitingConfig names a missing script: %v", err)
+		}
+	}
 	t.Logf("%d config keys, %d distinct jobs -> %d benchmark scripts; %d runner types -> %d launchers",
 		len(m.Entries), len(uses), len(used), len(pool.Types), len(usedLaunchers))
 	if len(used) == 0 || len(usedLaunchers) == 0 {
