@@ -189,7 +189,7 @@ func TestAgenticFailures(t *testing.T) {
 	}{
 		{"replay fails", []string{"FAKE_REPLAY_EXIT=1"}, 1, "the trace replay exited with 1"},
 		{"too many errors", []string{"FAKE_VALIDATE_EXIT=3"}, 3, "not valid"},
-		{"engine metrics missing", []string{"AIPERF_REQUIRED_SERVER_METRIC_PREFIX=sglang:"}, 1, "has no metric named sglang:*"},
+		{"engine metrics missing", []string{"AIPERF_REQUIRED_SERVER_METRIC_PREFIX=dynamo_"}, 1, "has no metric named dynamo_*"},
 		{"unknown corpus", []string{"WEKA_LOADER_OVERRIDE=nope"}, 1, "unknown WEKA_LOADER_OVERRIDE=nope"},
 		{"bad duration", []string{"DURATION=1h"}, 1, "DURATION must be whole seconds"},
 		{"bad metrics URLs", []string{"AIPERF_SERVER_METRICS_URLS=http://a,,http://b"}, 1, "AIPERF_SERVER_METRICS_URLS must be comma-separated URLs"},
