@@ -1186,7 +1186,7 @@ write_agentic_result_json() {
 # validate_agentic_result.py).
 validate_agentic_result() {
     local result_dir=$1
-    "${RESULTPROC_BIN:-$WORKSPACE_DIR/bin/resultproc}" agentic --validate "$result_dir/aiperf_artifacts" \
+    "${RESULTPROC_BIN:-$WORKSPACE_DIR/bin/resultproc}" validate-agentic "$result_dir/aiperf_artifacts" \
         --failed-request-threshold "$AIPERF_FAILED_REQUEST_THRESHOLD"
 }
 

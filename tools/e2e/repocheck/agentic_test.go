@@ -38,7 +38,7 @@ printf '%s|RESULT_DIR=%s|AGENTIC_OUTPUT_DIR=%s|RESULT_FILENAME=%s\n' "$*" "${RES
 if [[ "$1 ${2:-}" == "agentic " ]]; then
     echo '{"scenario_type": "agentic-coding"}' > "$AGENTIC_OUTPUT_DIR/$RESULT_FILENAME.json"
 fi
-if [[ "${2:-}" == --validate ]]; then
+if [[ "$1" == validate-agentic ]]; then
     exit "${FAKE_VALIDATE_EXIT:-0}"
 fi
 `
@@ -163,7 +163,7 @@ func TestAgenticReplayCommand(t *testing.T) {
 			results := filepath.Join(dir, "results")
 			wantCalls := []string{
 				"agentic|RESULT_DIR=" + results + "|AGENTIC_OUTPUT_DIR=" + dir + "|RESULT_FILENAME=job",
-				"agentic --validate " + filepath.Join(results, "aiperf_artifacts") + " --failed-request-threshold 0.10|RESULT_DIR=" + results + "|AGENTIC_OUTPUT_DIR=|RESULT_FILENAME=job",
+				"validate-agentic " + filepath.Join(results, "aiperf_artifacts") + " --failed-request-threshold 0.10|RESULT_DIR=" + results + "|AGENTIC_OUTPUT_DIR=|RESULT_FILENAME=job",
 			}
 			if got := readLines(t, filepath.Join(dir, "calls.resultproc")); !slices.Equal(got, wantCalls) {
 				t.Errorf("resultproc calls:\n%q\nwant\n%q", got, wantCalls)
