@@ -24,7 +24,7 @@ STATICCHECK_VERSION := v0.8.2
 ACTIONLINT := $(TOOLBIN)/actionlint
 ACTIONLINT_VERSION := v1.7.12
 # The shell that runs on GPU nodes; shellcheck follows what each script sources.
-SHELL_SCRIPTS = $(wildcard benchmarks/*.sh runners/*.sh)
+SHELL_SCRIPTS = $(wildcard benchmarks/*.sh benchmarks/agentic/*.sh runners/*.sh)
 
 .PHONY: build test lint bench fuzz demo clean tools
 
@@ -53,13 +53,21 @@ fuzz:
 # The demo: the benchmark workflow run locally (tools/e2e) on demo/master.yaml, against
 # loadgen's simulated server, plus one eval-only job (lm-eval's stand-in, loadgen
 # sim-eval) through the accuracy gate; its prompts come from loadgen's tiny test
-# tokenizer, so nothing is downloaded.
+# tokenizer, so nothing is downloaded. The agentic-coding jobs replay synthesized
+# traces for DEMO_AGENTIC_DURATION seconds each (their configs ask for an hour).
 DEMO_OUT ?= demo-out
 DEMO_TOKENIZER ?= $(CURDIR)/tools/loadgen/bench/testdata/tinytok
+DEMO_AGENTIC_DURATION ?= 5
 demo: build
 	@test -x bin/loadgen || { echo "make demo: bin/loadgen is missing (tools/loadgen has no command yet)"; exit 1; }
-	./bin/e2e -out $(DEMO_OUT) -env TOKENIZER=$(DEMO_TOKENIZER) -evals 1 \
-	  full-sweep --single-node --config-files demo/master.yaml --runner-config demo/runners.yaml
+	@scenario=(); \
+	  if ! ./bin/resultproc agentic --help 2>&1 | grep -q 'resultproc agentic'; then \
+	    echo "make demo: this resultproc has no agentic subcommand yet: the agentic-coding jobs are left out"; \
+	    scenario=(--scenario-type fixed-seq-len); \
+	  fi; \
+	  set -x; \
+	  ./bin/e2e -out $(DEMO_OUT) -env TOKENIZER=$(DEMO_TOKENIZER) -env SIM_AGENTIC_DURATION=$(DEMO_AGENTIC_DURATION) -evals 1 \
+	    full-sweep --single-node --config-files demo/master.yaml --runner-config demo/runners.yaml "$${scenario[@]}"
 
 tools: $(STATICCHECK) $(ACTIONLINT)
 

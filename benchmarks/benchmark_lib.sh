@@ -981,3 +981,336 @@ append_lm_eval_summary() {
     rm -rf "$dir"
     echo "eval results are in $(pwd)"
 }
+
+# ---------------------------------------------------------------------------
+# Agentic-coding jobs (AgentX, docs/agentx.md). A script in benchmarks/agentic/
+# starts its server with prefix caching (and the job's KV offload), then
+#
+#   resolve_trace_source
+#   build_replay_cmd "$RESULT_DIR"
+#   run_agentic_replay_and_write_outputs "$RESULT_DIR"
+#
+# which replays the traces with `loadgen replay` (AIPerf's command line),
+# aggregates the artifacts with `resultproc agentic` into
+# $AGENTIC_OUTPUT_DIR/$RESULT_FILENAME.json, measures the run's GPU energy
+# (`resultproc power-agentic`) and checks the run's error rate. The job comes
+# in through KV_OFFLOADING, KV_OFFLOAD_BACKEND, TOTAL_CPU_DRAM_GB and DURATION
+# besides the usual variables; RESULT_DIR defaults to $WORKSPACE_DIR/results.
+# ---------------------------------------------------------------------------
+
+RESULT_DIR=${RESULT_DIR:-$WORKSPACE_DIR/results}
+AIPERF_FAILED_REQUEST_THRESHOLD=${AIPERF_FAILED_REQUEST_THRESHOLD:-0.10}
+AIPERF_LIVE_FAILED_REQUEST_THRESHOLD=${AIPERF_LIVE_FAILED_REQUEST_THRESHOLD:-$AIPERF_FAILED_REQUEST_THRESHOLD}
+AIPERF_TRACE_IDLE_GAP_CAP_SECONDS=${AIPERF_TRACE_IDLE_GAP_CAP_SECONDS:-300}
+export RESULT_DIR
+
+# The trace corpora `loadgen replay --public-dataset` knows, by AIPerf loader
+# name (resolve_trace_source checks WEKA_LOADER_OVERRIDE against them).
+AGENTIC_TRACE_LOADERS=(
+    semianalysis_cc_traces_weka_with_subagents semianalysis_cc_traces_weka_with_subagents_256k
+    semianalysis_cc_traces_weka_with_subagents_060226 semianalysis_cc_traces_weka_with_subagents_060226_256k
+    semianalysis_cc_traces_weka_with_subagents_060526 semianalysis_cc_traces_weka_with_subagents_060526_256k
+    semianalysis_cc_traces_weka_with_subagents_060826 semianalysis_cc_traces_weka_with_subagents_060826_256k
+    semianalysis_cc_traces_weka_061326 semianalysis_cc_traces_weka_061326_256k
+    semianalysis_cc_traces_weka_061526 semianalysis_cc_traces_weka_061526_256k
+    semianalysis_cc_traces_weka_062126 semianalysis_cc_traces_weka_062126_256k
+)
+
+# agentic_kv_offload_enabled succeeds when the job offloads KV (KV_OFFLOADING
+# other than none); an unset KV_OFFLOADING is a broken job and exits 1.
+agentic_kv_offload_enabled() {
+    if [[ -z "${KV_OFFLOADING:-}" ]]; then
+        echo "error: KV_OFFLOADING is not set: an agentic job needs none or dram" >&2
+        exit 1
+    fi
+    [[ "$KV_OFFLOADING" != none ]]
+}
+
+# require_agentic_kv_offload_none exits 1 unless the job has no KV offload
+# (for recipes that do not implement one).
+require_agentic_kv_offload_none() {
+    if agentic_kv_offload_enabled; then
+        echo "error: this recipe runs without KV offload, but KV_OFFLOADING=$KV_OFFLOADING" >&2
+        exit 1
+    fi
+    if [[ -n "${KV_OFFLOAD_BACKEND:-}" ]]; then
+        echo "error: KV_OFFLOAD_BACKEND=$KV_OFFLOAD_BACKEND with KV_OFFLOADING=none" >&2
+        exit 1
+    fi
+}
+
+# require_agentic_kv_offload_backend NAME succeeds when the job offloads KV to
+# DRAM through backend NAME with a positive TOTAL_CPU_DRAM_GB, and fails
+# (returns 1) when it offloads nothing; any other combination exits 1.
+require_agentic_kv_offload_backend() {
+    local want=$1
+    agentic_kv_offload_enabled || {
+        if [[ -n "${KV_OFFLOAD_BACKEND:-}" ]]; then
+            echo "error: KV_OFFLOAD_BACKEND=$KV_OFFLOAD_BACKEND with KV_OFFLOADING=none" >&2
+            exit 1
+        fi
+        return 1
+    }
+    if [[ "$KV_OFFLOADING" != dram ]]; then
+        echo "error: KV_OFFLOADING=$KV_OFFLOADING: expected none or dram" >&2
+        exit 1
+    fi
+    if [[ "${KV_OFFLOAD_BACKEND:-}" != "$want" ]]; then
+        echo "error: this recipe offloads KV through $want, but KV_OFFLOAD_BACKEND=${KV_OFFLOAD_BACKEND:-}" >&2
+        exit 1
+    fi
+    if [[ ! "${TOTAL_CPU_DRAM_GB:-}" =~ ^[1-9][0-9]*$ ]]; then
+        echo "error: DRAM KV offload needs a positive TOTAL_CPU_DRAM_GB, got '${TOTAL_CPU_DRAM_GB:-}'" >&2
+        exit 1
+    fi
+}
+
+# resolve_trace_source sets TRACE_SOURCE_ARGS, the replay's corpus: the
+# traces at AGENTIC_TRACES (a .jsonl file or a directory; the demo's
+# synthesized ones) when set, else the Hugging Face corpus of the AIPerf
+# loader WEKA_LOADER_OVERRIDE, by default the 062126 corpus (its 256k-capped
+# variant for model families whose context is shorter than 1M tokens).
+# loadgen reads the corpus from the Hugging Face cache ($HF_HUB_CACHE), or
+# downloads it there.
+resolve_trace_source() {
+    if [[ -n "${AGENTIC_TRACES:-}" ]]; then
+        if [[ ! -e "$AGENTIC_TRACES" ]]; then
+            echo "error: AGENTIC_TRACES=$AGENTIC_TRACES does not exist" >&2
+            return 1
+        fi
+        TRACE_SOURCE_ARGS=(--input-file "$AGENTIC_TRACES")
+        echo "traces: $AGENTIC_TRACES"
+        return 0
+    fi
+    local loader
+    case "${MODEL_PREFIX:-}" in
+        dsv4* | glm5.2* | minimaxm3* | kimik3*) loader=semianalysis_cc_traces_weka_062126 ;;
+        *) loader=semianalysis_cc_traces_weka_062126_256k ;;
+    esac
+    loader=${WEKA_LOADER_OVERRIDE:-$loader}
+    local known
+    for known in "${AGENTIC_TRACE_LOADERS[@]}"; do
+        if [[ "$loader" == "$known" ]]; then
+            TRACE_SOURCE_ARGS=(--public-dataset "$loader")
+            echo "traces: public dataset $loader (MODEL_PREFIX=${MODEL_PREFIX:-unset})"
+            return 0
+        fi
+    done
+    echo "error: unknown WEKA_LOADER_OVERRIDE=$loader; known: ${AGENTIC_TRACE_LOADERS[*]}" >&2
+    return 1
+}
+
+# build_replay_cmd RESULT_DIR sets REPLAY_CMD, the `loadgen replay` command
+# line of the job: AIPerf's inferencex-agentx-mvp scenario as upstream runs
+# it (docs/agentx.md explains every flag), artifacts into
+# RESULT_DIR/aiperf_artifacts. Needs MODEL, CONC, DURATION and
+# resolve_trace_source's TRACE_SOURCE_ARGS. AIPERF_EXPERIMENTAL_FAST=1
+# shortens the run to 1200 s with one warmup request per lane.
+build_replay_cmd() {
+    local result_dir=$1
+    check_env_vars MODEL CONC DURATION
+    if ((${#TRACE_SOURCE_ARGS[@]} == 0)); then
+        echo "build_replay_cmd: no trace source: call resolve_trace_source first" >&2
+        return 1
+    fi
+    local duration=${DURATION:-}
+    if [[ ! "$duration" =~ ^[0-9]+$ ]]; then
+        echo "build_replay_cmd: DURATION must be whole seconds, got '$duration'" >&2
+        return 1
+    fi
+    local warmup=${AIPERF_WARMUP_REQUESTS_PER_LANE:-10}
+    if [[ "${AIPERF_EXPERIMENTAL_FAST:-0}" == 1 ]]; then
+        duration=1200
+        warmup=1
+    fi
+    REPLAY_CMD=(
+        "${LOADGEN_BIN:-$WORKSPACE_DIR/bin/loadgen}" replay --scenario inferencex-agentx-mvp
+        --url "${AIPERF_SERVER_URL:-http://localhost:$PORT}"
+        --endpoint /v1/chat/completions --endpoint-type chat --streaming
+        --model "${SERVED_MODEL_NAME:-$MODEL}"
+        --tokenizer "${TOKENIZER:-$MODEL}"
+        --concurrency "$CONC"
+        --benchmark-duration "$duration"
+        --stats-interval 30 --random-seed 42
+        --failed-request-threshold "$AIPERF_LIVE_FAILED_REQUEST_THRESHOLD"
+        --trajectory-start-min-ratio 0.25 --trajectory-start-max-ratio 0.75
+        --warmup-requests-per-lane "$warmup"
+        --trace-idle-gap-cap-seconds "$AIPERF_TRACE_IDLE_GAP_CAP_SECONDS"
+        --warmup-grace-period "${AGENTIC_WARMUP_GRACE_PERIOD:-1800}"
+        --use-server-token-count
+    )
+    if [[ -n "${AIPERF_EXTRA_INPUTS:-}" ]]; then
+        local -a extra
+        read -r -a extra <<<"$AIPERF_EXTRA_INPUTS"
+        REPLAY_CMD+=(--extra-inputs "${extra[@]}")
+    fi
+    REPLAY_CMD+=(--no-gpu-telemetry --tokenizer-trust-remote-code)
+    # Traces longer than the server's context would only be rejected.
+    if [[ -n "${MAX_MODEL_LEN:-}" && "$MAX_MODEL_LEN" != 0 ]]; then
+        REPLAY_CMD+=(--max-context-length "$MAX_MODEL_LEN")
+    fi
+    REPLAY_CMD+=(--num-dataset-entries 393 --slice-duration 1.0)
+    if [[ -n "${AIPERF_SERVER_METRICS_URLS:-}" ]]; then
+        local -a urls
+        local url
+        IFS=, read -r -a urls <<<"$AIPERF_SERVER_METRICS_URLS"
+        REPLAY_CMD+=(--server-metrics)
+        for url in "${urls[@]}"; do
+            if [[ -z "$url" || "$url" == *[[:space:]]* ]]; then
+                echo "build_replay_cmd: AIPERF_SERVER_METRICS_URLS must be comma-separated URLs, got '$AIPERF_SERVER_METRICS_URLS'" >&2
+                return 1
+            fi
+            REPLAY_CMD+=("$url")
+        done
+    fi
+    REPLAY_CMD+=(--output-artifact-dir "$result_dir/aiperf_artifacts")
+    # The scenario asks for at least 900 s; shorter runs are marked
+    # submission_valid false instead of refused.
+    if ((duration < 900)) || [[ "${AIPERF_UNSAFE_OVERRIDE:-false}" == true ]]; then
+        REPLAY_CMD+=(--unsafe-override)
+    fi
+    REPLAY_CMD+=("${TRACE_SOURCE_ARGS[@]}")
+}
+
+# write_agentic_result_json RESULT_DIR aggregates the replay's artifacts into
+# $AGENTIC_OUTPUT_DIR/$RESULT_FILENAME.json (upstream's
+# process_agentic_result.py; the workflow checks that the file exists).
+write_agentic_result_json() {
+    local result_dir=$1
+    RESULT_DIR="$result_dir" AGENTIC_OUTPUT_DIR="${AGENTIC_OUTPUT_DIR:-$WORKSPACE_DIR}" \
+        "${RESULTPROC_BIN:-$WORKSPACE_DIR/bin/resultproc}" agentic
+}
+
+# validate_agentic_result RESULT_DIR checks the run's artifacts: an error
+# rate above AIPERF_FAILED_REQUEST_THRESHOLD (0.10) fails it (upstream's
+# validate_agentic_result.py).
+validate_agentic_result() {
+    local result_dir=$1
+    "${RESULTPROC_BIN:-$WORKSPACE_DIR/bin/resultproc}" validate-agentic "$result_dir/aiperf_artifacts" \
+        --failed-request-threshold "$AIPERF_FAILED_REQUEST_THRESHOLD"
+}
+
+# validate_required_agentic_server_metrics RESULT_DIR fails when the recipe
+# set AIPERF_REQUIRED_SERVER_METRIC_PREFIX (vllm:, sglang:, atom:) and the
+# server metrics export holds no metric of that family: the engine's own
+# metrics were not scraped.
+validate_required_agentic_server_metrics() {
+    local prefix=${AIPERF_REQUIRED_SERVER_METRIC_PREFIX:-}
+    local export_file="$1/aiperf_artifacts/server_metrics_export.json"
+    [[ -n "$prefix" ]] || return 0
+    if [[ ! -s "$export_file" ]]; then
+        echo "error: $export_file is missing or empty (AIPERF_REQUIRED_SERVER_METRIC_PREFIX=$prefix)" >&2
+        return 1
+    fi
+    # Metric names are JSON keys: a fixed-string scan is enough, and the
+    # export can be large.
+    if ! grep -F -q -m 1 "\"$prefix" "$export_file"; then
+        echo "error: $export_file has no metric named $prefix* (the engine's metrics were not scraped)" >&2
+        return 1
+    fi
+    echo "server metrics: found $prefix* in $export_file"
+}
+
+# run_agentic_replay_and_write_outputs RESULT_DIR runs REPLAY_CMD (see
+# build_replay_cmd) with gpumon recording the GPUs (single-node jobs, unless
+# ENABLE_AGENTX_POWER=0), then writes the aggregate, its energy
+# (resultproc power-agentic; REQUIRE_POWER=1 fails the job on invalid power)
+# and checks the run. Every output is written before any failure is
+# returned: the replay's exit status first, then the validity check, then
+# power, then the required server metrics.
+run_agentic_replay_and_write_outputs() {
+    local result_dir=$1 replay_rc=0 validation_rc=0 power_rc=0 power=0
+    local resultproc=${RESULTPROC_BIN:-$WORKSPACE_DIR/bin/resultproc}
+    if ((${#REPLAY_CMD[@]} == 0)); then
+        echo "run_agentic_replay_and_write_outputs: call build_replay_cmd first" >&2
+        return 1
+    fi
+    mkdir -p "$result_dir"
+    case "${ENABLE_AGENTX_POWER:-1}" in
+        1 | true | TRUE | yes | YES) [[ "${IS_MULTINODE:-false}" == true ]] || power=1 ;;
+    esac
+    if ((power)); then
+        # AIPerf's timestamps are local wall-clock times without a zone:
+        # the offset ties them to gpumon's samples.
+        date +%z >"$result_dir/agentic_power_timezone_offset.txt"
+        start_gpu_monitor --output "$result_dir/gpu_metrics.csv"
+    fi
+
+    printf '%q ' "${REPLAY_CMD[@]}" >"$result_dir/benchmark_command.txt"
+    echo >>"$result_dir/benchmark_command.txt"
+    echo "+ ${REPLAY_CMD[*]}"
+    # The replay's own status, not tee's, whatever errexit and pipefail say.
+    {
+        "${REPLAY_CMD[@]}" 2>&1 | tee "$result_dir/benchmark.log"
+        replay_rc=${PIPESTATUS[0]}
+    } || true
+    if ((power)); then
+        stop_gpu_monitor
+    fi
+
+    local agg="${AGENTIC_OUTPUT_DIR:-$WORKSPACE_DIR}/$RESULT_FILENAME.json" write_rc=0
+    write_agentic_result_json "$result_dir" || write_rc=$?
+    if ((power)) && [[ -f "$agg" ]]; then
+        local -a power_args=(--result-dir "$result_dir" --agg-result "$agg"
+            --expected-num-gpus "$((${TP:-1} * ${PP_SIZE:-1} * ${PCP_SIZE:-1}))")
+        case "${REQUIRE_POWER:-0}" in
+            1 | true | TRUE | yes | YES) power_args+=(--require-power) ;;
+        esac
+        "$resultproc" power-agentic "${power_args[@]}" || power_rc=$?
+    fi
+    validate_agentic_result "$result_dir" || validation_rc=$?
+
+    if ((replay_rc != 0)); then
+        echo "error: the trace replay exited with $replay_rc (its artifacts and the aggregate are written)" >&2
+        return "$replay_rc"
+    fi
+    if ((write_rc != 0)); then
+        echo "error: resultproc agentic could not aggregate $result_dir/aiperf_artifacts (exit $write_rc)" >&2
+        return "$write_rc"
+    fi
+    if ((validation_rc != 0)); then
+        echo "error: the replay's results are not valid (error rate above $AIPERF_FAILED_REQUEST_THRESHOLD?)" >&2
+        return "$validation_rc"
+    fi
+    if ((power_rc != 0)); then
+        echo "error: the run's GPU power is not valid (REQUIRE_POWER)" >&2
+        return "$power_rc"
+    fi
+    validate_required_agentic_server_metrics "$result_dir"
+}
+
+# start_agentic_server NAME CMD... starts an agentic recipe's server: CMD is
+# written to $RESULT_DIR/NAME_command.txt, run in the background with its
+# output in $RESULT_DIR/server.log (SERVER_LOG), and stopped when the script
+# exits; returns once GET /health on $PORT answers. Sets SERVER_PID.
+start_agentic_server() {
+    local name=$1
+    shift
+    mkdir -p "$RESULT_DIR"
+    SERVER_LOG="$RESULT_DIR/server.log"
+    printf '%q ' "$@" >"$RESULT_DIR/${name}_command.txt"
+    echo >>"$RESULT_DIR/${name}_command.txt"
+    echo "+ $*"
+    "$@" >"$SERVER_LOG" 2>&1 &
+    SERVER_PID=$!
+    # shellcheck disable=SC2064 # the pid is fixed now
+    trap "kill $SERVER_PID 2>/dev/null" EXIT
+    wait_for_server_ready --port "$PORT" --server-log "$SERVER_LOG" --server-pid "$SERVER_PID" \
+        --sleep-interval "${HEALTH_POLL_INTERVAL:-5}"
+}
+
+# run_agentic_benchmark: the common end of a benchmarks/agentic/ script once
+# its server is up: the trace replay and its outputs (or, for an eval-only
+# job, the eval and its files).
+run_agentic_benchmark() {
+    if [[ "${EVAL_ONLY:-false}" == true ]]; then
+        export EVAL_CONCURRENT_REQUESTS=${EVAL_CONCURRENT_REQUESTS:-${EVAL_CONC:-$CONC}}
+        local status=0
+        run_eval --framework lm-eval --port "$PORT" || status=$?
+        append_lm_eval_summary || status=$((status == 0 ? 1 : status))
+        return "$status"
+    fi
+    resolve_trace_source
+    build_replay_cmd "$RESULT_DIR"
+    run_agentic_replay_and_write_outputs "$RESULT_DIR"
+}

@@ -19,6 +19,13 @@
 # <gpu> is the runner type up to its first "-" (b200-trt -> b200); the
 # framework is left out for sglang and vllm; the speculative-decoding method is
 # added for single-node jobs that use one (multi-node scripts handle both).
+# An agentic-coding job (SCENARIO_TYPE=agentic-coding) runs a trace-replay
+# script, always named with its framework:
+#
+#   benchmarks/agentic/<model-prefix>_<precision>_<gpu>_<framework>[_<spec-decoding>].sh
+#
+# where a cluster:<name> runner label counts as <name>. There are no
+# multi-node agentic scripts yet: such a job is refused here.
 # This rule is the contract between the master configs and benchmarks/:
 # tools/e2e/repocheck checks that every config point resolves to a script.
 benchmark_script() {
@@ -29,7 +36,20 @@ benchmark_script() {
             return 1
         fi
     done
-    local name="${MODEL_PREFIX}_${PRECISION}_${RUNNER_TYPE%%-*}"
+    local runner=${RUNNER_TYPE#cluster:}
+    if [[ "${SCENARIO_TYPE:-fixed-seq-len}" == agentic-coding ]]; then
+        if [[ "${IS_MULTINODE:-false}" == true ]]; then
+            echo "benchmark_script: multi-node agentic-coding jobs have no trace-replay script in benchmarks/agentic/ yet" >&2
+            return 1
+        fi
+        local agentic="${MODEL_PREFIX}_${PRECISION}_${runner%%-*}_${FRAMEWORK}"
+        if [[ "${SPEC_DECODING:-none}" != none ]]; then
+            agentic+="_${SPEC_DECODING}"
+        fi
+        printf 'benchmarks/agentic/%s.sh\n' "$agentic"
+        return 0
+    fi
+    local name="${MODEL_PREFIX}_${PRECISION}_${runner%%-*}"
     case "$FRAMEWORK" in
         sglang | vllm) ;;
         *) name+="_${FRAMEWORK}" ;;
@@ -119,6 +139,9 @@ JOB_ENV_VARS=(
 )
 # An eval-only job's settings, and what its meta_env.json records.
 JOB_ENV_VARS+=(EVAL_ONLY EVAL_CONC EVAL_LIMIT EVAL_TASKS_DIR EVAL_FRAMEWORK RECIPE_FINGERPRINT PP_SIZE DCP_SIZE PCP_SIZE)
+# An agentic-coding job's settings (benchmarks/agentic/, docs/agentx.md).
+JOB_ENV_VARS+=(SCENARIO_TYPE KV_OFFLOADING KV_OFFLOAD_BACKEND KV_OFFLOAD_BACKEND_METADATA TOTAL_CPU_DRAM_GB DURATION
+    IMAGE EXP_NAME DISAGG REQUIRE_POWER ROUTER_METADATA AIPERF_FAILED_REQUEST_THRESHOLD AIPERF_EXPERIMENTAL_FAST)
 
 # docker_run_benchmark IMAGE SCRIPT DOCKER_ARGS... runs SCRIPT in a container
 # of IMAGE with the checkout at /workspace, the model cache mounted from

@@ -89,10 +89,19 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 	if err != nil {
 		return fail(exitFailure, err)
 	}
-	found, problems, skipped, err := results.LoadDir(v, dir, results.IsProcessedCandidate)
+	// An agentic result (resultproc agentic's aggregate) has is_multinode
+	// too, but its own shape: it is read apart.
+	fixed := func(doc any) bool { return results.IsProcessedCandidate(doc) && !report.IsAgentic(doc) }
+	found, problems, skipped, err := results.LoadDir(v, dir, fixed)
 	if err != nil {
 		return fail(exitFailure, err)
 	}
+	agentic, agenticProblems, err := report.LoadAgentic(dir)
+	if err != nil {
+		return fail(exitFailure, err)
+	}
+	problems = append(problems, agenticProblems...)
+	skipped -= len(agentic) + len(agenticProblems)
 	for _, pr := range problems {
 		for _, d := range pr.Diagnostics() {
 			fmt.Fprintf(stderr, "summarize: left out %s\n", d)
@@ -107,11 +116,17 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 	for _, g := range results.Duplicates(found) {
 		fmt.Fprintf(stderr, "summarize: %d results for one configuration (%s); all are shown\n", len(g), g[0].Label())
 	}
-	if len(found) == 0 {
+	if len(found)+len(agentic) == 0 {
 		return fail(exitFailure, fmt.Errorf("%s: %w", dir, results.ErrNoResults))
 	}
 
 	md := report.Markdown(found)
+	if a := report.AgenticMarkdown(agentic); a != "" {
+		if md != "" {
+			md += "\n"
+		}
+		md += a
+	}
 	var cmp *baseline.Comparison
 	if compare {
 		base, err := results.ReadAggregate(v, baselinePath)
@@ -150,7 +165,7 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 		return fail(exitFailure, err)
 	}
 	if htmlOut != "" {
-		page := report.HTML(found, report.HTMLOptions{Title: title, Source: dir, Comparison: cmp, BaselineName: filepath.Base(baselinePath)})
+		page := report.HTML(found, report.HTMLOptions{Title: title, Source: dir, Comparison: cmp, BaselineName: filepath.Base(baselinePath), Agentic: agentic})
 		if err := atomicfile.Write(htmlOut, page, 0o644); err != nil {
 			return fail(exitFailure, fmt.Errorf("writing the HTML report: %w", err))
 		}

@@ -32,11 +32,30 @@ import (
 var localSteps = []string{"Launch the benchmark", "Process the result", "Verify eval scores", "Remove the eval outputs"}
 
 // The callers of the template in e2e-tests.yml whose with: maps an entry
-// to its inputs: throughput jobs and eval-only jobs.
+// to its inputs: throughput jobs, eval-only jobs and agentic-coding jobs.
 const (
 	callerThroughput = "test-sweep-single-node"
 	callerEval       = "test-sweep-evals"
+	callerAgentic    = "test-sweep-agentic"
 )
+
+// Kinds of job, by the caller that maps their entries.
+const (
+	kindThroughput = iota
+	kindEval
+	kindAgentic
+)
+
+// jobKind tells which caller of the template an entry goes through.
+func jobKind(entry map[string]any) int {
+	switch {
+	case isTrue(entry["eval-only"]):
+		return kindEval
+	case entry["scenario-type"] == "agentic-coding":
+		return kindAgentic
+	}
+	return kindThroughput
+}
 
 // Options say what to run and where.
 type Options struct {
@@ -124,9 +143,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	callers := map[bool]map[string]string{}
-	for eval, job := range map[bool]string{false: callerThroughput, true: callerEval} {
-		if callers[eval], err = CallerWith(filepath.Join(root, ".github", "workflows", "e2e-tests.yml"), job); err != nil {
+	callers := map[int]map[string]string{}
+	for kind, job := range map[int]string{kindThroughput: callerThroughput, kindEval: callerEval, kindAgentic: callerAgentic} {
+		if callers[kind], err = CallerWith(filepath.Join(root, ".github", "workflows", "e2e-tests.yml"), job); err != nil {
 			return nil, err
 		}
 	}
@@ -135,7 +154,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	for i, entry := range entries {
 		start := time.Now()
 		eval := isTrue(entry["eval-only"])
-		job, err := runJob(ctx, o, root, out, i, tmpl, callers[eval], entry)
+		job, err := runJob(ctx, o, root, out, i, tmpl, callers[jobKind(entry)], entry)
 		if err != nil {
 			return nil, fmt.Errorf("job %d/%d (%s): %w", i+1, len(entries), describe(entry), err)
 		}
@@ -310,7 +329,9 @@ func runJob(ctx context.Context, o Options, root, out string, i int, tmpl *Templ
 		return nil, err
 	}
 	label := fmt.Sprint(entry["runner"])
-	node := label
+	// An agentic config names its fleet (cluster:sim); the job runs on
+	// one of its nodes, named after the runner type.
+	node := strings.TrimPrefix(label, "cluster:")
 	if !strings.Contains(node, "_") {
 		node += "_0" // the first node of the runner type
 	}
@@ -450,7 +471,7 @@ func uploadArtifact(out, dir string, step Step, ctxs Contexts, log io.Writer) er
 	}
 	var files []string
 	for _, pat := range include {
-		matches, err := filepath.Glob(filepath.Join(dir, pat))
+		matches, err := globArtifact(dir, pat)
 		if err != nil {
 			return fmt.Errorf("artifact %s: %w", name, err)
 		}
@@ -510,6 +531,36 @@ func uploadArtifact(out, dir string, step Step, ctxs Contexts, log io.Writer) er
 	}
 	fmt.Fprintf(log, "==> upload %s: %s\n", name, strings.Join(files, ", "))
 	return nil
+}
+
+// globArtifact expands one path: line of upload-artifact. A trailing /**
+// is every file below the folder, at any depth, as @actions/glob reads it;
+// anything else is a filepath.Glob pattern.
+func globArtifact(dir, pat string) ([]string, error) {
+	base, recursive := strings.CutSuffix(pat, "/**")
+	if !recursive {
+		return filepath.Glob(filepath.Join(dir, pat))
+	}
+	roots, err := filepath.Glob(filepath.Join(dir, base))
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, root := range roots {
+		err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.Type().IsRegular() {
+				out = append(out, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // runScript runs a step's script as GitHub runs a bash step.

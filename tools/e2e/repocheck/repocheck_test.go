@@ -90,6 +90,14 @@ func TestRepository(t *testing.T) {
 	for _, p := range unused {
 		t.Error(p)
 	}
+	for _, f := range AwaitingConfig {
+		if used[f] {
+			t.Errorf("%s is run by a config now: take it off repocheck.AwaitingConfig", f)
+		}
+		if _, err := os.Stat(filepath.Join(root, f)); err != nil {
+			t.Errorf("repocheck.AwaitingConfig names a missing script: %v", err)
+		}
+	}
 	t.Logf("%d config keys, %d distinct jobs -> %d benchmark scripts; %d runner types -> %d launchers",
 		len(m.Entries), len(uses), len(used), len(pool.Types), len(usedLaunchers))
 	if len(used) == 0 || len(usedLaunchers) == 0 {
@@ -145,18 +153,23 @@ func TestBenchmarkScriptRule(t *testing.T) {
 		want    string
 		wantErr string
 	}{
-		{Job{"dsr1", "fp8", "sglang", "h200", "none", false}, "benchmarks/dsr1_fp8_h200.sh", ""},
-		{Job{"gptoss", "fp4", "vllm", "mi355x", "none", false}, "benchmarks/gptoss_fp4_mi355x.sh", ""},
-		{Job{"dsr1", "fp4", "trt", "b200-trt", "none", false}, "benchmarks/dsr1_fp4_b200_trt.sh", ""},
-		{Job{"dsr1", "fp4", "trt", "b200-trt", "mtp", false}, "benchmarks/dsr1_fp4_b200_trt_mtp.sh", ""},
-		{Job{"dsr1", "fp8", "atom", "mi355x", "none", false}, "benchmarks/dsr1_fp8_mi355x_atom.sh", ""},
-		{Job{"dsr1", "fp8", "sglang", "h200", "draft_model", false}, "benchmarks/dsr1_fp8_h200_draft_model.sh", ""},
+		{Job{"dsr1", "fp8", "sglang", "h200", "none", false, false}, "benchmarks/dsr1_fp8_h200.sh", ""},
+		{Job{"gptoss", "fp4", "vllm", "mi355x", "none", false, false}, "benchmarks/gptoss_fp4_mi355x.sh", ""},
+		{Job{"dsr1", "fp4", "trt", "b200-trt", "none", false, false}, "benchmarks/dsr1_fp4_b200_trt.sh", ""},
+		{Job{"dsr1", "fp4", "trt", "b200-trt", "mtp", false, false}, "benchmarks/dsr1_fp4_b200_trt_mtp.sh", ""},
+		{Job{"dsr1", "fp8", "atom", "mi355x", "none", false, false}, "benchmarks/dsr1_fp8_mi355x_atom.sh", ""},
+		{Job{"dsr1", "fp8", "sglang", "h200", "draft_model", false, false}, "benchmarks/dsr1_fp8_h200_draft_model.sh", ""},
 		// Multi-node scripts handle every speculative-decoding method.
-		{Job{"dsr1", "fp4", "dynamo-trt", "b200-multinode-slurm", "mtp", true}, "benchmarks/dsr1_fp4_b200_dynamo-trt.sh", ""},
-		{Job{"dsr1", "fp8", "sglang-disagg", "mi355x-disagg", "none", true}, "benchmarks/dsr1_fp8_mi355x_sglang-disagg.sh", ""},
+		{Job{"dsr1", "fp4", "dynamo-trt", "b200-multinode-slurm", "mtp", true, false}, "benchmarks/dsr1_fp4_b200_dynamo-trt.sh", ""},
+		{Job{"dsr1", "fp8", "sglang-disagg", "mi355x-disagg", "none", true, false}, "benchmarks/dsr1_fp8_mi355x_sglang-disagg.sh", ""},
 		// A matrix built with --runner-node-filter names the node as runner.
-		{Job{"dsr1", "fp8", "sglang", "h200-nb_0", "none", false}, "benchmarks/dsr1_fp8_h200.sh", ""},
-		{Job{"dsr1", "fp8", "", "h200", "none", false}, "", "FRAMEWORK is not set"},
+		{Job{"dsr1", "fp8", "sglang", "h200-nb_0", "none", false, false}, "benchmarks/dsr1_fp8_h200.sh", ""},
+		{Job{"dsr1", "fp8", "", "h200", "none", false, false}, "", "FRAMEWORK is not set"},
+		// Agentic-coding scripts are named with their framework, and a
+		// cluster:<name> label counts as <name>.
+		{Job{"dsv4", "fp4", "vllm", "cluster:b200-dgxc", "mtp", false, true}, "benchmarks/agentic/dsv4_fp4_b200_vllm_mtp.sh", ""},
+		{Job{"toy", "fp8", "sim", "cluster:sim", "none", false, true}, "benchmarks/agentic/toy_fp8_sim_sim.sh", ""},
+		{Job{"dsv4", "fp4", "dynamo-trt", "cluster:gb200-nv", "none", true, true}, "", "multi-node agentic-coding jobs have no trace-replay script"},
 	}
 	jobs := make([]Job, len(cases))
 	for i, c := range cases {
@@ -186,6 +199,7 @@ func TestChecksReportProblems(t *testing.T) {
 	write(t, root, "benchmarks/benchmark_lib.sh", "#!/usr/bin/env bash\n")
 	write(t, root, "benchmarks/toy_fp8_h200.sh", "#!/usr/bin/env bash\n")
 	write(t, root, "benchmarks/old_fp8_h200.sh", "#!/usr/bin/env bash\n")
+	write(t, root, "benchmarks/agentic/old_fp8_h200_sglang.sh", "#!/usr/bin/env bash\n")
 	write(t, root, "runners/launch_h200-a.sh", "#!/usr/bin/env bash\nscript=$(require_benchmark_script)\n")
 	write(t, root, "runners/launch_h200-c.sh", "#!/usr/bin/env bash\nbash benchmarks/toy_fp8_h200.sh\n")
 	write(t, root, "runners/launch_h200-old.sh", "#!/usr/bin/env bash\nscript=$(require_benchmark_script)\n")
@@ -219,9 +233,10 @@ func TestChecksReportProblems(t *testing.T) {
 	}
 	want := []string{
 		"master.yaml:15: toy-fp8-h200-trt: benchmarks/toy_fp8_h200_trt.sh does not exist (needed for model-prefix=toy precision=fp8 runner=h200 framework=trt spec-decoding=none single-node; docs/adding-a-config.md explains the naming)",
-		"master.yaml:29: toy-fp8-h200-sglang-agentic: an agentic-coding scenario: no benchmark script in benchmarks/ replays agentic traces yet",
+		"master.yaml:29: toy-fp8-h200-sglang-agentic: benchmarks/agentic/toy_fp8_h200_sglang.sh does not exist (needed for model-prefix=toy precision=fp8 runner=cluster:h200-a framework=sglang spec-decoding=none single-node agentic-coding; docs/adding-a-config.md explains the naming)",
 		"runners.yaml: runner h200-b_0 (type h200) has no launcher runners/launch_h200-b.sh",
 		"runners/launch_h200-c.sh: does not find its benchmark script with require_benchmark_script (runners/lib.sh)",
+		"benchmarks/agentic/old_fp8_h200_sglang.sh: no config point runs this benchmark script",
 		"benchmarks/old_fp8_h200.sh: no config point runs this benchmark script",
 		"runners/helper.sh: runners/ holds launch_<node>.sh launchers and lib.sh only",
 		"runners/launch_h200-old.sh: no runner node uses this launcher",

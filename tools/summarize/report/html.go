@@ -18,6 +18,9 @@ type HTMLOptions struct {
 	Source       string               // where the results came from, for the header
 	Comparison   *baseline.Comparison // nil: no regression section
 	BaselineName string
+	// Agentic are the AgentX results (AgenticFrom), shown in charts and a
+	// table of their own.
+	Agentic []*results.Processed
 }
 
 // palette has colours that stay apart for the usual number of series.
@@ -58,6 +61,10 @@ type chartKind struct {
 	lowerBetter bool
 	// skip leaves a result out of the chart altogether (not "unplotted").
 	skip func(r *results.Processed) bool
+	// xKey and xLabel: the x axis when it is not the median
+	// interactivity; label names a point in its tooltip (default: Label).
+	xKey, xLabel string
+	label        func(r *results.Processed) string
 }
 
 var throughputChart = chartKind{idPrefix: "chart-", yKey: "tput_per_gpu", yLabel: "Throughput per GPU (tok/s/GPU)",
@@ -252,7 +259,15 @@ func (c *Chart) SVG() string {
 		fmt.Fprintf(&b, `<line class="grid" x1="%s" y1="%s" x2="%s" y2="%s"/><text class="tick" x="%s" y="%s" text-anchor="end">%s</text>`,
 			f1(padL), f1(y), f1(chartW-padR), f1(y), f1(padL-8), f1(y+4), fmtTick(v))
 	}
-	fmt.Fprintf(&b, `<text class="label" x="%s" y="%d" text-anchor="middle">Interactivity (tok/s/user)</text>`, f1((padL+chartW-padR)/2), chartH-10)
+	xLabel := k.xLabel
+	if xLabel == "" {
+		xLabel = "Interactivity (tok/s/user)"
+	}
+	pointLabel := k.label
+	if pointLabel == nil {
+		pointLabel = (*results.Processed).Label
+	}
+	fmt.Fprintf(&b, `<text class="label" x="%s" y="%d" text-anchor="middle">%s</text>`, f1((padL+chartW-padR)/2), chartH-10, html.EscapeString(xLabel))
 	fmt.Fprintf(&b, `<text class="label" transform="translate(18 %s) rotate(-90)" text-anchor="middle">%s</text>`, f1((padT+chartH-padB)/2), k.yLabel)
 	b.WriteString(`</g>`)
 
@@ -284,7 +299,7 @@ func (c *Chart) SVG() string {
 				cls += " on-front"
 			}
 			fmt.Fprintf(&b, `<circle class="%s" cx="%s" cy="%s" r="4.5"><title>%s&#10;%s tok/s/user, %s %s&#10;image %s</title></circle>`,
-				cls, f1(sx(p.x)), f1(sy(p.y)), html.EscapeString(p.r.Label()),
+				cls, f1(sx(p.x)), f1(sy(p.y)), html.EscapeString(pointLabel(p.r)),
 				strconv.FormatFloat(p.x, 'f', 2, 64), k.formatY(p.y), k.yUnit, html.EscapeString(p.r.Str("image")))
 		}
 		b.WriteString(`</g>`)
@@ -362,12 +377,13 @@ func HTML(rs []*results.Processed, opts HTMLOptions) []byte {
 	single, multi := Split(rs)
 	charts := Charts(append(append([]*results.Processed{}, single...), multi...))
 	energy := EnergyCharts(append(append([]*results.Processed{}, single...), multi...))
+	agentic := AgenticCharts(opts.Agentic)
 
 	var b strings.Builder
 	b.WriteString("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
 	b.WriteString(`<meta name="viewport" content="width=device-width, initial-scale=1">`)
 	fmt.Fprintf(&b, "<title>%s</title><style>%s</style></head><body>", html.EscapeString(title), css)
-	fmt.Fprintf(&b, "<header><h1>%s</h1><p>%d results", html.EscapeString(title), len(rs))
+	fmt.Fprintf(&b, "<header><h1>%s</h1><p>%d results", html.EscapeString(title), len(rs)+len(opts.Agentic))
 	if opts.Source != "" {
 		fmt.Fprintf(&b, " from <code>%s</code>", html.EscapeString(opts.Source))
 	}
@@ -380,6 +396,9 @@ func HTML(rs []*results.Processed, opts HTMLOptions) []byte {
 	}
 	for _, c := range energy {
 		fmt.Fprintf(&b, `<li><a href="#%s">%s: energy</a></li>`, html.EscapeString(c.ID), html.EscapeString(c.Title))
+	}
+	for _, c := range agentic {
+		fmt.Fprintf(&b, `<li><a href="#%s">%s</a></li>`, html.EscapeString(c.ID), html.EscapeString(c.Title))
 	}
 	if opts.Comparison != nil {
 		b.WriteString(`<li><a href="#regressions">Regression check</a></li>`)
@@ -409,6 +428,7 @@ func HTML(rs []*results.Processed, opts HTMLOptions) []byte {
 	}
 
 	writeEnergyCharts(&b, energy)
+	writeAgenticCharts(&b, agentic)
 
 	if cmp := opts.Comparison; cmp != nil {
 		fmt.Fprintf(&b, `<section id="regressions"><h2>Regression check against %s</h2>`, html.EscapeString(opts.BaselineName))
@@ -460,6 +480,7 @@ func HTML(rs []*results.Processed, opts HTMLOptions) []byte {
 		b.WriteString(`<h3>Multi-node (disaggregated)</h3>`)
 		writeTable(&b, "multi-node", withEnergyColumn(htmlColumns(multi, true), rs), multi)
 	}
+	writeAgenticTable(&b, opts.Agentic)
 	if fs := Failures(rs); len(fs) > 0 {
 		b.WriteString(`<h3 id="failures">Failed requests</h3><p class="hint">Runs that lost requests (loadgen's accounting): failed, or cut off by the run stopping early (canceled).</p>`)
 		b.WriteString(`<div class="scroll"><table class="sortable" id="failed-requests"><thead><tr>`)

@@ -1,0 +1,158 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// agenticReady says why the agentic path cannot run end to end with this
+// checkout's binaries ("" when it can): it needs resultproc's agentic
+// subcommand and the simulated server's prefix cache.
+func agenticReady(t *testing.T, root string) string {
+	t.Helper()
+	help, _ := exec.Command(filepath.Join(root, "bin", "resultproc"), "agentic", "--help").CombinedOutput()
+	if !strings.Contains(string(help), "resultproc agentic") {
+		return "bin/resultproc has no agentic subcommand"
+	}
+	help, _ = exec.Command(filepath.Join(root, "bin", "loadgen"), "sim-server", "--help").CombinedOutput()
+	if !strings.Contains(string(help), "--kv-cache-tokens") {
+		return "loadgen sim-server has no prefix cache (--kv-cache-tokens)"
+	}
+	return ""
+}
+
+// TestAgenticJobsOnSimulatedServer runs two agentic-coding jobs through the
+// template (benchmarks/agentic/toy_fp8_sim_sim.sh: loadgen replay on
+// synthesized traces against the simulated server with a prefix cache, then
+// resultproc agentic), collect and summarize: both results exist, pass the
+// validity check, carry the server's cache metrics, and the run with a DRAM
+// offload tier finds more of its prefixes cached than the one without.
+func TestAgenticJobsOnSimulatedServer(t *testing.T) {
+	root := repoRoot(t)
+	if why := agenticReady(t, root); why != "" {
+		t.Skipf("agentic pipeline not wired in this checkout: %s", why)
+	}
+	tokenizer := filepath.Join(root, "tools", "loadgen", "bench", "testdata", "tinytok")
+	out := filepath.Join(t.TempDir(), "out")
+	var log strings.Builder
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	res, err := Run(ctx, Options{
+		Root: root,
+		Out:  out,
+		MatrixArgs: []string{"full-sweep", "--single-node",
+			"--config-files", filepath.Join("tools", "e2e", "pipeline", "testdata", "agentic-master.yaml"),
+			"--runner-config", filepath.Join("tools", "e2e", "pipeline", "testdata", "agentic-runners.yaml")},
+		Env: []string{"TOKENIZER=" + tokenizer, "SIM_AGENTIC_DURATION=4"},
+		Log: &log,
+	})
+	if err != nil {
+		t.Fatalf("%v\nprogress:\n%s", err, log.String())
+	}
+	t.Log("\n" + log.String())
+	if len(res.Jobs) != 2 {
+		t.Fatalf("%d jobs, want 2", len(res.Jobs))
+	}
+	hit := map[string]float64{}
+	for _, job := range res.Jobs {
+		name := job.ResultFilename
+		path := filepath.Join(out, "results", "bmk_agentic_"+name, name+".json")
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("job %s uploaded no agentic result: %v", name, err)
+		}
+		var r struct {
+			Scenario     string `json:"scenario_type"`
+			KVOffloading string `json:"kv_offloading"`
+			Successful   int    `json:"num_requests_successful"`
+			Accounting   struct {
+				Profiled     int `json:"records_profiled"`
+				ErrorDropped int `json:"records_error_dropped"`
+			} `json:"request_accounting"`
+			Server struct {
+				Present bool `json:"present"`
+				Cache   struct {
+					GPU     *float64 `json:"gpu_cache_hit_rate"`
+					CPU     *float64 `json:"cpu_cache_hit_rate"`
+					Overall *float64 `json:"overall_cache_hit_rate"`
+				} `json:"cache"`
+			} `json:"server_metrics"`
+		}
+		if err := json.Unmarshal(data, &r); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if r.Scenario != "agentic-coding" || r.Successful == 0 {
+			t.Errorf("%s: scenario %q with %d successful requests", name, r.Scenario, r.Successful)
+		}
+		// The validity check of the template passed (the job did not
+		// fail); the error rate is in the result too.
+		if r.Accounting.ErrorDropped*10 > r.Accounting.Profiled+r.Accounting.ErrorDropped {
+			t.Errorf("%s: %d of %d requests failed", name, r.Accounting.ErrorDropped, r.Accounting.Profiled)
+		}
+		if !r.Server.Present || r.Server.Cache.GPU == nil {
+			t.Fatalf("%s: no server cache metrics (present=%v)", name, r.Server.Present)
+		}
+		// Upstream's vLLM adapter: the share of prompt tokens found in
+		// either tier when the server says by source, else GPU hits plus
+		// the CPU tier's hits on what the GPU missed.
+		total := *r.Server.Cache.GPU
+		switch {
+		case r.Server.Cache.Overall != nil && r.KVOffloading != "none":
+			total = *r.Server.Cache.Overall
+		case r.Server.Cache.CPU != nil:
+			total += (1 - *r.Server.Cache.GPU) * *r.Server.Cache.CPU
+		}
+		hit[r.KVOffloading] = total
+		for _, f := range []string{"aiperf_artifacts/profile_export.jsonl", "aiperf_artifacts/server_metrics_export.json", "benchmark_command.txt", "server.log"} {
+			if _, err := os.Stat(filepath.Join(out, "artifacts", "agentic_"+name, "results", f)); err != nil {
+				t.Errorf("%s: artifact %s not uploaded: %v", name, f, err)
+			}
+		}
+	}
+	t.Logf("prefix cache hit rate (both tiers): without offload %.4f, with DRAM offload %.4f", hit["none"], hit["dram"])
+	if !(hit["dram"] > hit["none"]) {
+		t.Errorf("the DRAM offload tier did not raise the hit rate: none %.4f, dram %.4f", hit["none"], hit["dram"])
+	}
+	if !strings.Contains(res.Summary, "## AgentX Results (agentic-coding)") {
+		t.Errorf("summary has no AgentX table:\n%s", res.Summary)
+	}
+}
+
+// TestUploadRecursiveGlob: upload-artifact's results/** takes every file
+// below results/, at any depth, and its !excludes leave files out.
+func TestUploadRecursiveGlob(t *testing.T) {
+	dir, out := t.TempDir(), t.TempDir()
+	for _, f := range []string{"results/benchmark.log", "results/aiperf_artifacts/profile_export.jsonl",
+		"results/aiperf_artifacts/inputs.json", "other.txt"} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), []byte(f), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step := Step{Uses: "actions/upload-artifact@x", With: map[string]string{"name": "agentic_job",
+		"path": "results/**\n!results/aiperf_artifacts/inputs.json\n", "if-no-files-found": "error"}}
+	var log strings.Builder
+	if err := uploadArtifact(out, dir, step, Contexts{}, &log); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	_ = filepath.WalkDir(filepath.Join(out, "artifacts", "agentic_job"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(filepath.Join(out, "artifacts", "agentic_job"), p)
+			got = append(got, rel)
+		}
+		return err
+	})
+	want := []string{"results/aiperf_artifacts/profile_export.jsonl", "results/benchmark.log"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("uploaded %v, want %v", got, want)
+	}
+}
