@@ -53,8 +53,8 @@ func TestResultFilenameCarriesRecipe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasSuffix(job.ResultFilename, "_pp1-dcp1-pcp2_recipe-0123456789abcdef") {
-		t.Fatalf("result file %q: want it to end in _pp1-dcp1-pcp2_recipe-0123456789abcdef", job.ResultFilename)
+	if !strings.HasSuffix(job.ResultFilename, "_recipe-0123456789abcdef") || !strings.Contains(job.ResultFilename, "-pp1-dcp1-pcp2-") {
+		t.Fatalf("result file %q: want the -pp1-dcp1-pcp2- topology and the _recipe-0123456789abcdef suffix", job.ResultFilename)
 	}
 	if _, err := os.Stat(filepath.Join(job.Dir, job.ResultFilename+".json")); err != nil {
 		t.Errorf("the job wrote no result under its name: %v", err)
