@@ -295,7 +295,7 @@ func Breakdown(path string) ([]Kind, error) {
 			return nil, fmt.Errorf("%s:%d: a record must be a JSON object, got %s", path, line, pyvalue.TypeName(v))
 		}
 		e := rec["error"]
-		if !truthy(e) {
+		if !pyvalue.Truthy(e) {
 			continue
 		}
 		cat := Category(e)
@@ -325,26 +325,6 @@ func isWarmup(rec map[string]any) bool {
 	return ok && p != nil && p != "profiling"
 }
 
-// truthy is Python's bool() of a decoded JSON value.
-func truthy(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return x
-	case string:
-		return x != ""
-	case json.Number:
-		f, err := strconv.ParseFloat(x.String(), 64)
-		return err != nil || f != 0
-	case []any:
-		return len(x) > 0
-	case map[string]any:
-		return len(x) > 0
-	}
-	return true
-}
-
 // str is Python's str() of a decoded JSON value.
 func str(v any) string {
 	if s, ok := v.(string); ok {
@@ -365,11 +345,11 @@ func Category(e any) string {
 			}
 		}
 		msg = obj["message"]
-		if !truthy(msg) {
+		if !pyvalue.Truthy(msg) {
 			msg = obj["error"]
 		}
 	}
-	if !truthy(msg) {
+	if !pyvalue.Truthy(msg) {
 		return "unknown"
 	}
 	first := pynum.Strip(str(msg))
@@ -399,7 +379,7 @@ func isLineBreak(r rune) bool {
 func message(e any) string {
 	if obj, ok := e.(map[string]any); ok {
 		for _, k := range []string{"message", "error"} {
-			if v, ok := obj[k]; ok && truthy(v) {
+			if v, ok := obj[k]; ok && pyvalue.Truthy(v) {
 				return str(v)
 			}
 		}

@@ -24,6 +24,7 @@ import (
 	"github.com/inferencex/inferencex-go/pkg/results"
 	"github.com/inferencex/inferencex-go/tools/resultproc/power"
 	"github.com/inferencex/inferencex-go/tools/resultproc/pynum"
+	"github.com/inferencex/inferencex-go/tools/resultproc/pyvalue"
 )
 
 // The files of a result directory.
@@ -208,7 +209,7 @@ func loadRecords(path string) ([]record, error) {
 		}
 		warmup := phase != nil && phase != "profiling"
 		errv, _ := obj.Get("error")
-		if warmup || truthy(errv) {
+		if warmup || pyvalue.Truthy(errv) {
 			continue
 		}
 		r := record{}
@@ -222,23 +223,6 @@ func loadRecords(path string) ([]record, error) {
 		out = append(out, r)
 	}
 	return out, sc.Err()
-}
-
-func truthy(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return x
-	case string:
-		return x != ""
-	case []any:
-		return len(x) > 0
-	case *pyjson.Object:
-		return len(x.Keys()) > 0
-	}
-	f, ok := results.Float(v)
-	return !ok || f != 0
 }
 
 // Window is the strict benchmark window built from the artifacts, in the

@@ -88,24 +88,6 @@ func dictGet(v any, key string) (any, *pyError) {
 	return get(o, key), nil
 }
 
-// truthy is Python's bool(v) for a JSON value.
-func truthy(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return x
-	case string:
-		return x != ""
-	case []any:
-		return len(x) > 0
-	case *pyjson.Object:
-		return len(x.Keys()) > 0
-	}
-	f, ok := pyvalue.IsNumber(v)
-	return !ok || f != 0
-}
-
 func text(v any, label string) (string, *pyError) {
 	s, ok := v.(string)
 	if !ok || s == "" {
@@ -173,7 +155,7 @@ type ExpectedWindow struct {
 }
 
 func listOrEmpty(v any, label string) ([]any, *pyError) {
-	if !truthy(v) {
+	if !pyvalue.Truthy(v) {
 		return nil, nil
 	}
 	l, ok := v.([]any)
@@ -195,8 +177,8 @@ func parseExpectedDevices(m *pyjson.Object) ([]ExpectedDevice, *pyError) {
 			return nil, err
 		}
 		la, ok := rawA.([]any)
-		if !truthy(rawA) || !ok || len(la) == 0 {
-			if !truthy(rawA) {
+		if !pyvalue.Truthy(rawA) || !ok || len(la) == 0 {
+			if !pyvalue.Truthy(rawA) {
 				rawA = []any{}
 			}
 			return nil, valueError("assignments is not a non-empty list: %s", pyvalue.Repr(rawA))
@@ -345,7 +327,7 @@ func checkWireContract(m *pyjson.Object) []string {
 	}
 	switch ex := get(m, "dcgm_exporter").(type) {
 	case *pyjson.Object:
-		if !truthy(get(ex, "container_image_resolved")) {
+		if !pyvalue.Truthy(get(ex, "container_image_resolved")) {
 			f = append(f, "dcgm_exporter.container_image_resolved is empty")
 		}
 	default:

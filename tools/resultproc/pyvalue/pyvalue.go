@@ -72,6 +72,28 @@ func IsFinite(v any) bool {
 	return ok && !math.IsNaN(f) && !math.IsInf(f, 0)
 }
 
+// Truthy is Python's bool() of a decoded JSON value: None, False, "", 0,
+// and empty lists and objects are false; anything else, numbers too large
+// for a float included, is true.
+func Truthy(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return x
+	case string:
+		return x != ""
+	case []any:
+		return len(x) > 0
+	case *pyjson.Object:
+		return len(x.Keys()) > 0
+	case map[string]any:
+		return len(x) > 0
+	}
+	f, ok := IsNumber(v)
+	return !ok || f != 0
+}
+
 // Repr is Python's repr() of a JSON value.
 func Repr(v any) string {
 	switch x := v.(type) {
