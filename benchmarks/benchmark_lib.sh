@@ -388,6 +388,44 @@ start_trtllm_serve() {
     set +x
 }
 
+# start_sim_server URL_FILE [ARG...] starts loadgen's simulated server for
+# $MODEL on a free port (ARGs after the fixed flags, --tokenizer $TOKENIZER
+# when set), its log in $SERVER_LOG. The server prints its address first, into
+# URL_FILE; this waits for it and sets SERVER_PID and PORT. The script itself
+# is the only thing that tears this "stack" down, so it kills the server on
+# exit.
+start_sim_server() {
+    local url_file=$1
+    shift
+    local loadgen=${LOADGEN_BIN:-$WORKSPACE_DIR/bin/loadgen}
+    local tokenizer_args=()
+    if [[ -n "${TOKENIZER:-}" ]]; then
+        tokenizer_args=(--tokenizer "$TOKENIZER")
+    fi
+    rm -f "$url_file"
+    set -x
+    "$loadgen" sim-server --port 0 --model "$MODEL" "$@" "${tokenizer_args[@]}" \
+        >"$url_file" 2>"$SERVER_LOG" &
+    SERVER_PID=$!
+    set +x
+    trap 'kill "$SERVER_PID" 2>/dev/null' EXIT
+
+    local url
+    for _ in {1..200}; do
+        if [[ -s "$url_file" ]] || ! kill -0 "$SERVER_PID" 2>/dev/null; then
+            break
+        fi
+        sleep 0.05
+    done
+    url=$(head -n 1 "$url_file" 2>/dev/null)
+    if [[ ! "$url" =~ :([0-9]+)$ ]]; then
+        echo "error: the simulated server did not start:" >&2
+        cat "$SERVER_LOG" >&2
+        return 1
+    fi
+    PORT=${BASH_REMATCH[1]}
+}
+
 # capture_token_sizes MAX prints the token counts TensorRT-LLM captures
 # piecewise CUDA graphs for: powers of two to 128, then every multiple of 256
 # below MAX, then MAX itself, as "1, 2, 4, ...".
@@ -1293,8 +1331,7 @@ start_agentic_server() {
     echo "+ $*"
     "$@" >"$SERVER_LOG" 2>&1 &
     SERVER_PID=$!
-    # shellcheck disable=SC2064 # the pid is fixed now
-    trap "kill $SERVER_PID 2>/dev/null" EXIT
+    trap 'kill "$SERVER_PID" 2>/dev/null' EXIT
     wait_for_server_ready --port "$PORT" --server-log "$SERVER_LOG" --server-pid "$SERVER_PID" \
         --sleep-interval "${HEALTH_POLL_INTERVAL:-5}"
 }

@@ -23,38 +23,9 @@ echo "SIMULATED server: step ${step_ms} ms + ${SIM_DECODE_MS_PER_SEQ} ms per run
 export LM_EVAL_STANDIN=1 HF_HUB_OFFLINE=1
 eval_context_override MAX_MODEL_LEN
 
-loadgen=${LOADGEN_BIN:-$WORKSPACE_DIR/bin/loadgen}
-url_file="$WORKSPACE_DIR/sim-server.url"
-rm -f "$url_file"
-tokenizer_args=()
-if [[ -n "${TOKENIZER:-}" ]]; then
-    tokenizer_args=(--tokenizer "$TOKENIZER")
-fi
 start_gpu_monitor
-set -x
-"$loadgen" sim-server --port 0 --model "$MODEL" --max-model-len "$MAX_MODEL_LEN" \
+start_sim_server "$WORKSPACE_DIR/sim-server.url" --max-model-len "$MAX_MODEL_LEN" \
     --decode-step-ms "$step_ms" --decode-ms-per-seq "$SIM_DECODE_MS_PER_SEQ" \
-    --prefill-ms-per-token "$SIM_PREFILL_MS_PER_TOKEN" --max-batch "$SIM_MAX_BATCH" \
-    "${tokenizer_args[@]}" \
-    >"$url_file" 2>"$SERVER_LOG" &
-SERVER_PID=$!
-set +x
-# Nothing tears this "stack" down but the script itself.
-trap 'kill "$SERVER_PID" 2>/dev/null' EXIT
-
-# The server picks a free port and prints its address first.
-for _ in {1..200}; do
-    if [[ -s "$url_file" ]] || ! kill -0 "$SERVER_PID" 2>/dev/null; then
-        break
-    fi
-    sleep 0.05
-done
-url=$(head -n 1 "$url_file" 2>/dev/null)
-if [[ ! "$url" =~ :([0-9]+)$ ]]; then
-    echo "error: the simulated server did not start:" >&2
-    cat "$SERVER_LOG" >&2
-    exit 1
-fi
-PORT=${BASH_REMATCH[1]}
+    --prefill-ms-per-token "$SIM_PREFILL_MS_PER_TOKEN" --max-batch "$SIM_MAX_BATCH" || exit 1
 
 run_standard_benchmark --backend vllm

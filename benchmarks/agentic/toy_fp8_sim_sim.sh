@@ -27,13 +27,6 @@ cache_args=(--block-size "$SIM_BLOCK_SIZE" --kv-cache-tokens "$SIM_KV_CACHE_TOKE
 if require_agentic_kv_offload_backend sim-dram; then
     cache_args+=(--kv-offload-tokens "$((TOTAL_CPU_DRAM_GB * SIM_OFFLOAD_TOKENS_PER_GB))")
 fi
-# The prefix cache is the simulated server's newer half; a loadgen without
-# it serves the replay without caching (and without /metrics), which the
-# job says rather than hides.
-if ! "$loadgen" sim-server --help 2>/dev/null | grep -q -- --kv-cache-tokens; then
-    echo "::warning::this loadgen's simulated server has no prefix cache: the replay runs without one"
-    cache_args=()
-fi
 
 if [[ -z "${AGENTIC_TRACES:-}" ]]; then
     AGENTIC_TRACES="$RESULT_DIR/traces.jsonl"
@@ -43,34 +36,9 @@ if [[ -z "${AGENTIC_TRACES:-}" ]]; then
 fi
 export AGENTIC_TRACES
 
-tokenizer_args=()
-if [[ -n "${TOKENIZER:-}" ]]; then
-    tokenizer_args=(--tokenizer "$TOKENIZER")
-fi
-url_file="$RESULT_DIR/sim-server.url"
-rm -f "$url_file"
-set -x
-"$loadgen" sim-server --port 0 --model "$MODEL" --max-model-len 32768 \
+start_sim_server "$RESULT_DIR/sim-server.url" --max-model-len 32768 \
     --decode-step-ms "$SIM_DECODE_STEP_MS" --prefill-ms-per-token "$SIM_PREFILL_MS_PER_TOKEN" \
-    --max-batch "$SIM_MAX_BATCH" "${cache_args[@]}" "${tokenizer_args[@]}" \
-    >"$url_file" 2>"$SERVER_LOG" &
-SERVER_PID=$!
-set +x
-trap 'kill "$SERVER_PID" 2>/dev/null' EXIT
-
-for _ in {1..200}; do
-    if [[ -s "$url_file" ]] || ! kill -0 "$SERVER_PID" 2>/dev/null; then
-        break
-    fi
-    sleep 0.05
-done
-url=$(head -n 1 "$url_file" 2>/dev/null)
-if [[ ! "$url" =~ :([0-9]+)$ ]]; then
-    echo "error: the simulated server did not start:" >&2
-    cat "$SERVER_LOG" >&2
-    exit 1
-fi
-PORT=${BASH_REMATCH[1]}
+    --max-batch "$SIM_MAX_BATCH" "${cache_args[@]}"
 wait_for_server_ready --port "$PORT" --server-log "$SERVER_LOG" --server-pid "$SERVER_PID" \
     --sleep-interval "${HEALTH_POLL_INTERVAL:-5}"
 

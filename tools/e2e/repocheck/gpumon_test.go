@@ -23,7 +23,7 @@ import (
 func TestScriptsStartGpumonBeforeTheServer(t *testing.T) {
 	root := repoRoot(t)
 	scripts, _ := filepath.Glob(filepath.Join(root, "benchmarks", "*.sh"))
-	launch := regexp.MustCompile(`(?m)^(SERVER_PID=\$!|.*start_trtllm_serve )`)
+	launch := regexp.MustCompile(`(?m)^(SERVER_PID=\$!|.*start_trtllm_serve |start_sim_server )`)
 	single := 0
 	for _, p := range scripts {
 		name := filepath.Base(p)
