@@ -130,27 +130,10 @@ func TestHTMLAgenticInBrowser(t *testing.T) {
 	if err := os.WriteFile(out, writeAgenticReport(t), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	dom, console := browse(t, bin, []string{"--virtual-time-budget=5000", "--dump-dom"}, "file://"+out+"#sort=agentic:agentic_tput_per_gpu:desc")
-	if len(console) > 0 {
-		t.Errorf("console output:\n%s", strings.Join(console, "\n"))
-	}
-	if !strings.Contains(dom, `data-ready="1"`) {
-		t.Fatalf("the page's script did not finish (no data-ready on <body>)")
-	}
-	if m := regexp.MustCompile(`data-js-errors="([^"]*)"`).FindStringSubmatch(dom); m != nil {
-		t.Errorf("script errors: %s", m[1])
-	}
-	for id, n := range map[string]int{"agentx-dsv4": 2, "agentx-qwen3.5": 1} {
-		m := regexp.MustCompile(`<svg [^>]*id="` + regexp.QuoteMeta(id) + `"[^>]*>`).FindString(dom)
-		d := regexp.MustCompile(`data-drawn-series="(\d+)"`).FindStringSubmatch(m)
-		if d == nil || d[1] != strconv.Itoa(n) {
-			t.Errorf("%s: drawn series %v, want %d (%s)", id, d, n, m)
-		}
-	}
+	dom := loadedPage(t, bin, "file://"+out+"#sort=agentic:agentic_tput_per_gpu:desc")
+	checkDrawnSeries(t, dom, map[string]int{"agentx-dsv4": 2, "agentx-qwen3.5": 1})
 	// Sorted by throughput per GPU, descending: qwen3.5 at conc 8 has the most.
-	table := dom[strings.Index(dom, `id="agentic"`):]
-	firstRow := table[strings.Index(table, "<tbody>"):]
-	firstRow = firstRow[:strings.Index(firstRow, "</tr>")]
+	firstRow := firstBodyRow(dom, "agentic")
 	if !strings.Contains(firstRow, ">qwen3.5<") {
 		t.Errorf("#sort did not sort the AgentX table by throughput per GPU; first row: %s", firstRow)
 	}

@@ -125,23 +125,9 @@ func TestEnergyChartInBrowser(t *testing.T) {
 	if code, _, stderr := invoke(t, nil, energySweep(t), "--html", out); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	dom, console := browse(t, bin, []string{"--virtual-time-budget=5000", "--dump-dom"}, "file://"+out+"#sort=single-node:joules_per_output_token:asc")
-	if len(console) > 0 {
-		t.Errorf("console output:\n%s", strings.Join(console, "\n"))
-	}
-	if !strings.Contains(dom, `data-ready="1"`) {
-		t.Fatalf("the page's script did not finish (no data-ready on <body>)")
-	}
-	if m := regexp.MustCompile(`data-js-errors="([^"]*)"`).FindStringSubmatch(dom); m != nil {
-		t.Errorf("script errors: %s", m[1])
-	}
-	svg := regexp.MustCompile(`<svg [^>]*id="energy-dsr1-1k1k"[^>]*>`).FindString(dom)
-	if d := regexp.MustCompile(`data-drawn-series="(\d+)"`).FindStringSubmatch(svg); d == nil || d[1] != "3" {
-		t.Errorf("energy chart drawn series %v: %s", d, svg)
-	}
-	table := dom[strings.Index(dom, `id="single-node"`):]
-	first := table[strings.Index(table, "<tbody>"):]
-	first = first[:strings.Index(first, "</tr>")]
+	dom := loadedPage(t, bin, "file://"+out+"#sort=single-node:joules_per_output_token:asc")
+	checkDrawnSeries(t, dom, map[string]int{"energy-dsr1-1k1k": 3})
+	first := firstBodyRow(dom, "single-node")
 	// The least energy per token: b200 at conc 64.
 	if !strings.Contains(first, ">64<") || !strings.Contains(first, ">B200<") {
 		t.Errorf("sorting by energy: first row %s", first)

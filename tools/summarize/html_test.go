@@ -124,16 +124,12 @@ func browse(t *testing.T, bin string, flags []string, url string) (string, []str
 	return stdout.String(), console
 }
 
-// TestHTMLInBrowser loads the report in headless Chromium: the page's
-// script runs without console errors, each chart draws the expected
-// number of series, a #sort link sorts the table, and a screenshot is
-// taken (kept in .cache/ at the repository root for people to look at).
-func TestHTMLInBrowser(t *testing.T) {
-	bin := chromium(t)
-	report := writeReport(t)
-	abs, _ := filepath.Abs(report)
-
-	dom, console := browse(t, bin, []string{"--virtual-time-budget=5000", "--dump-dom"}, "file://"+abs+"#sort=single-node:tput_per_gpu:desc")
+// loadedPage loads url in headless Chromium and returns the DOM once the
+// page's script has run; console output, a script that did not finish and
+// script errors fail the test.
+func loadedPage(t *testing.T, bin, url string) string {
+	t.Helper()
+	dom, console := browse(t, bin, []string{"--virtual-time-budget=5000", "--dump-dom"}, url)
 	if len(console) > 0 {
 		t.Errorf("console output:\n%s", strings.Join(console, "\n"))
 	}
@@ -143,18 +139,55 @@ func TestHTMLInBrowser(t *testing.T) {
 	if m := regexp.MustCompile(`data-js-errors="([^"]*)"`).FindStringSubmatch(dom); m != nil {
 		t.Errorf("script errors: %s", m[1])
 	}
-	for id, n := range wantSeries {
-		m := regexp.MustCompile(`<svg [^>]*id="` + id + `"[^>]*>`).FindString(dom)
+	return dom
+}
+
+// checkDrawnSeries checks how many series each chart (by its <svg> id) drew.
+func checkDrawnSeries(t *testing.T, dom string, want map[string]int) {
+	t.Helper()
+	for id, n := range want {
+		m := regexp.MustCompile(`<svg [^>]*id="` + regexp.QuoteMeta(id) + `"[^>]*>`).FindString(dom)
 		d := regexp.MustCompile(`data-drawn-series="(\d+)"`).FindStringSubmatch(m)
 		if d == nil || d[1] != strconv.Itoa(n) {
 			t.Errorf("%s: drawn series %v, want %d (%s)", id, d, n, m)
 		}
 	}
+}
+
+// firstBodyRow is the first body row of the table with the given id ("" when
+// there is none).
+func firstBodyRow(dom, id string) string {
+	i := strings.Index(dom, `id="`+id+`"`)
+	if i < 0 {
+		return ""
+	}
+	table := dom[i:]
+	j := strings.Index(table, "<tbody>")
+	if j < 0 {
+		return ""
+	}
+	row := table[j:]
+	if k := strings.Index(row, "</tr>"); k >= 0 {
+		row = row[:k]
+	}
+	return row
+}
+
+// TestHTMLInBrowser loads the report in headless Chromium: the page's
+// script runs without console errors, each chart draws the expected
+// number of series, a #sort link sorts the table, and a screenshot is
+// taken (kept in .cache/ at the repository root for people to look at).
+func TestHTMLInBrowser(t *testing.T) {
+	bin := chromium(t)
+	report := writeReport(t)
+	abs, _ := filepath.Abs(report)
+
+	dom := loadedPage(t, bin, "file://"+abs+"#sort=single-node:tput_per_gpu:desc")
+	checkDrawnSeries(t, dom, wantSeries)
 	// Sorted by throughput per GPU, descending: the
 	// row of gptoss h100 tp2 conc=64 has the most, 3085.7143.
 	table := dom[strings.Index(dom, `id="single-node"`):]
-	firstRow := table[strings.Index(table, "<tbody>"):]
-	firstRow = firstRow[:strings.Index(firstRow, "</tr>")]
+	firstRow := firstBodyRow(dom, "single-node")
 	if !strings.Contains(firstRow, ">3085.7143<") {
 		t.Errorf("#sort did not sort the table by throughput per GPU; first row: %s", firstRow)
 	}
@@ -232,20 +265,9 @@ func TestHTMLToday(t *testing.T) {
 func TestHTMLTodayInBrowser(t *testing.T) {
 	bin := chromium(t)
 	abs, _ := filepath.Abs(writeTodayReport(t))
-	dom, console := browse(t, bin, []string{"--virtual-time-budget=5000", "--dump-dom"}, "file://"+abs+"#sort=single-node:failed:desc")
-	if len(console) > 0 {
-		t.Errorf("console output:\n%s", strings.Join(console, "\n"))
-	}
-	if !strings.Contains(dom, `data-ready="1"`) {
-		t.Fatalf("the page's script did not finish (no data-ready on <body>)")
-	}
-	if m := regexp.MustCompile(`data-js-errors="([^"]*)"`).FindStringSubmatch(dom); m != nil {
-		t.Errorf("script errors: %s", m[1])
-	}
+	dom := loadedPage(t, bin, "file://"+abs+"#sort=single-node:failed:desc")
 	// Sorted by failed requests, descending: the h200 run at conc 64 lost 3.
-	table := dom[strings.Index(dom, `id="single-node"`):]
-	firstRow := table[strings.Index(table, "<tbody>"):]
-	firstRow = firstRow[:strings.Index(firstRow, "</tr>")]
+	firstRow := firstBodyRow(dom, "single-node")
 	if !strings.Contains(firstRow, ">H200<") || !strings.Contains(firstRow, `data-v="3">3<`) {
 		t.Errorf("#sort did not sort the table by failed requests; first row: %s", firstRow)
 	}
