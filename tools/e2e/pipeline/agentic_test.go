@@ -13,16 +13,12 @@ import (
 
 // agenticReady says why the agentic path cannot run end to end with this
 // checkout's binaries ("" when it can): it needs resultproc's agentic
-// subcommand and the simulated server's prefix cache.
+// subcommand.
 func agenticReady(t *testing.T, root string) string {
 	t.Helper()
 	help, _ := exec.Command(filepath.Join(root, "bin", "resultproc"), "agentic", "--help").CombinedOutput()
 	if !strings.Contains(string(help), "resultproc agentic") {
 		return "bin/resultproc has no agentic subcommand"
-	}
-	help, _ = exec.Command(filepath.Join(root, "bin", "loadgen"), "sim-server", "--help").CombinedOutput()
-	if !strings.Contains(string(help), "--kv-cache-tokens") {
-		return "loadgen sim-server has no prefix cache (--kv-cache-tokens)"
 	}
 	return ""
 }
