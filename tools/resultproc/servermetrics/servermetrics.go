@@ -29,8 +29,14 @@ import (
 // Load reads server_metrics_export.json. A missing file is an empty export
 // (upstream aggregates runs without one and warns); a file that is not a
 // JSON object is an error naming the file and, for bad JSON, the line and
-// column. Numbers stay json.Number; objects below the top level are
-// *pyjson.Object, in file order as Python's json keeps them.
+// column.
+//
+// It keeps what the aggregation reads: the top-level keys, and of
+// "metrics" each metric's "series" with each series' "labels", "stats" and
+// "endpoint_url". The rest (timeslices above all, most of an hour's export)
+// is checked to be JSON and dropped. Numbers stay json.Number; labels are
+// *pyjson.Object in file order, as Python's json keeps them (str() of a
+// label that is an object shows it); the other objects are plain maps.
 func Load(path string) (map[string]any, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -39,30 +45,22 @@ func Load(path string) (map[string]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading server metrics: %w", err)
 	}
-	v, err := decode(data)
+	export, err := decodeExport(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	top, ok := v.(*pyjson.Object)
-	if !ok {
-		return nil, fmt.Errorf("%s: the document is a %s, expected a JSON object", path, pyvalue.TypeName(v))
-	}
-	out := make(map[string]any, len(top.Keys()))
-	for _, k := range top.Keys() {
-		out[k], _ = top.Get(k)
-	}
-	return out, nil
+	return export, nil
 }
 
-// decode is json.load: one value, objects in order (a repeated key keeps
-// its first place and its last value).
-func decode(data []byte) (any, error) {
+// decodeExport is json.load of an export, reading only the parts Compute
+// uses (a repeated key keeps its last value, as in Python).
+func decodeExport(data []byte) (map[string]any, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	v, err := decodeValue(dec)
+	export, err := readExport(dec)
 	if err == nil {
 		if _, err = dec.Token(); err == io.EOF {
-			return v, nil
+			return export, nil
 		}
 		err = errors.New("extra data after the JSON value")
 	}
@@ -72,7 +70,124 @@ func decode(data []byte) (any, error) {
 		line, col := position(data, se)
 		return nil, fmt.Errorf("invalid JSON at line %d, column %d: %w", line, col, se)
 	}
+	if errors.Is(err, errNotObject) {
+		return nil, err
+	}
 	return nil, fmt.Errorf("invalid JSON: %w", err)
+}
+
+var errNotObject = errors.New("expected a JSON object")
+
+func readExport(dec *json.Decoder) (map[string]any, error) {
+	tok, err := next(dec)
+	if err != nil {
+		return nil, err
+	}
+	if tok != json.Delim('{') {
+		v, err := finish(dec, tok)
+		if err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("the document is a %s, %w", pyvalue.TypeName(v), errNotObject)
+	}
+	export := map[string]any{}
+	err = readObject(dec, func(key string) error {
+		var v any
+		var err error
+		if key == "metrics" {
+			v, err = readShaped(dec, '{', readMetrics)
+		} else {
+			err = dec.Decode(&v)
+		}
+		export[key] = v
+		return err
+	})
+	return export, err
+}
+
+// readMetrics reads the body of "metrics": each metric's "series".
+func readMetrics(dec *json.Decoder) (any, error) {
+	metrics := map[string]any{}
+	err := readObject(dec, func(name string) error {
+		entry, err := readShaped(dec, '{', func(dec *json.Decoder) (any, error) {
+			e := map[string]any{}
+			return e, readObject(dec, func(key string) error {
+				if key != "series" {
+					return skip(dec)
+				}
+				series, err := readShaped(dec, '[', readSeriesList)
+				e[key] = series
+				return err
+			})
+		})
+		metrics[name] = entry
+		return err
+	})
+	return metrics, err
+}
+
+func readSeriesList(dec *json.Decoder) (any, error) {
+	list := []any{}
+	for dec.More() {
+		s, err := readShaped(dec, '{', func(dec *json.Decoder) (any, error) {
+			s := map[string]any{}
+			return s, readObject(dec, func(key string) error {
+				var v any
+				var err error
+				switch key {
+				case "labels":
+					v, err = decodeValue(dec)
+				case "stats", "endpoint_url":
+					err = dec.Decode(&v)
+				default:
+					return skip(dec)
+				}
+				s[key] = v
+				return err
+			})
+		})
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, s)
+	}
+	_, err := dec.Token()
+	return list, err
+}
+
+// readShaped reads a value expected to open with open: body reads the
+// inside (and the closing delimiter); any other value is read whole.
+func readShaped(dec *json.Decoder, open json.Delim, body func(*json.Decoder) (any, error)) (any, error) {
+	tok, err := next(dec)
+	if err != nil {
+		return nil, err
+	}
+	if tok == open {
+		return body(dec)
+	}
+	return finish(dec, tok)
+}
+
+// readObject calls field for each key of an object whose "{" is read, the
+// decoder at the key's value; then reads the "}".
+func readObject(dec *json.Decoder, field func(key string) error) error {
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		if err := field(tok.(string)); err != nil { // the decoder only yields string keys here
+			return err
+		}
+	}
+	_, err := dec.Token()
+	return err
+}
+
+// skip reads past a value the aggregation does not use.
+func skip(dec *json.Decoder) error {
+	var raw json.RawMessage
+	return dec.Decode(&raw)
 }
 
 // position is the line and column (1-based, in bytes) where se says the
@@ -88,14 +203,26 @@ func position(data []byte, se *json.SyntaxError) (line, col int) {
 	return line, col
 }
 
-func decodeValue(dec *json.Decoder) (any, error) {
+func next(dec *json.Decoder) (json.Token, error) {
 	tok, err := dec.Token()
 	if err == io.EOF {
 		return nil, io.ErrUnexpectedEOF
 	}
+	return tok, err
+}
+
+// decodeValue reads one value, objects as *pyjson.Object in order (a
+// repeated key keeps its first place and its last value).
+func decodeValue(dec *json.Decoder) (any, error) {
+	tok, err := next(dec)
 	if err != nil {
 		return nil, err
 	}
+	return finish(dec, tok)
+}
+
+// finish reads the rest of the value that tok starts.
+func finish(dec *json.Decoder, tok json.Token) (any, error) {
 	d, ok := tok.(json.Delim)
 	if !ok {
 		return tok, nil // string, json.Number, bool, nil
@@ -103,18 +230,11 @@ func decodeValue(dec *json.Decoder) (any, error) {
 	switch d {
 	case '{':
 		o := &pyjson.Object{}
-		for dec.More() {
-			kt, err := dec.Token()
-			if err != nil {
-				return nil, err
-			}
+		err := readObject(dec, func(key string) error {
 			val, err := decodeValue(dec)
-			if err != nil {
-				return nil, err
-			}
-			o.Set(kt.(string), val) // the decoder only yields string keys
-		}
-		_, err := dec.Token()
+			o.Set(key, val)
+			return err
+		})
 		return o, err
 	case '[':
 		list := []any{}
