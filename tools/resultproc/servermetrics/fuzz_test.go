@@ -10,7 +10,7 @@ import (
 	"github.com/inferencex/inferencex-go/pkg/pyjson"
 )
 
-// FuzzLoadCompute feeds arbitrary files to Load and what it accepts to
+// FuzzLoadCompute feeds arbitrary documents to Load and what it accepts to
 // Compute under each framework: no panic, and a result always has the
 // layout's top-level keys.
 func FuzzLoadCompute(f *testing.F) {
@@ -26,15 +26,10 @@ func FuzzLoadCompute(f *testing.F) {
 	f.Add([]byte(`[]`), "")
 	want := []string{"present", "adapter", "metric_count", "cache", "kv_cache", "kv_offload", "tokens", "sources"}
 	f.Fuzz(func(t *testing.T, data []byte, framework string) {
-		path := filepath.Join(t.TempDir(), "server_metrics_export.json")
-		if err := os.WriteFile(path, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		export, err := Load(path)
+		// decodeExport is Load less the file read, which would make the
+		// fuzzer a hundred times slower.
+		export, err := decodeExport(data)
 		if err != nil {
-			if !strings.Contains(err.Error(), path) {
-				t.Fatalf("error %q does not name the file", err)
-			}
 			return
 		}
 		res, err := Compute(export, framework, Totals{Requests: 1}, nil)
