@@ -241,7 +241,8 @@ func TestFindServerLogPaths(t *testing.T) {
 
 func TestLogParsers(t *testing.T) {
 	// Upstream's test_server_log_metrics.py examples, and the corners of
-	// Python's regular expressions.
+	// Python's regular expressions (each answer checked with upstream's
+	// parsers under Python 3.12).
 	tests := []struct {
 		name         string
 		parse        func(string) (*capacity, error)
@@ -264,6 +265,10 @@ func TestLogParsers(t *testing.T) {
 		{"sglang word boundary", sglangLogCapacity, "émax_total_num_tokens=5\nmax_total_num_tokens=6é\nmax_total_num_tokens=7", "7", false},
 		{"sglang rank boundary", sglangLogCapacity, "dp_size=3\nxDP0 TP0 EP0 max_total_num_tokens=4", "12", false},
 		{"sglang dp_size boundary", sglangLogCapacity, "enable_dp_size=3\nmax_total_num_tokens=4", "4", false},
+		{"sglang superscript is no digit", sglangLogCapacity, "max_total_num_tokens=\u00b2", "", true},
+		{"sglang roman numeral is a word character", sglangLogCapacity, "\u2160max_total_num_tokens=3", "", true},
+		{"sglang superscript is a word character", sglangLogCapacity, "\u00b2max_total_num_tokens=3", "", true},
+		{"vllm tags with other digits", vllmLogCapacity, "(EngineCore_DP\u0661 pid=\u0662) GPU KV cache size: 1,0 tokens\n(EngineCore_DP1 pid=2) GPU KV cache size: 5 tokens", "15", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
