@@ -55,7 +55,7 @@ CASES = [
      dict(FRAMEWORK="atom", RUNNER_TYPE="cluster:mi355x-amds"), "atom"),
     ("single-no-server-metrics", ["--records", "120", "--seed", "6", "--no-server-metrics"],
      dict(FRAMEWORK="trt"), None),
-    ("single-errors-only", ["--records", "40", "--seed", "7", "--error-rate", "1.0"], {}, None),
+    ("single-errors-only", ["--records", "40", "--seed", "7", "--error-rate", "1.0"], dict(CONC="64"), None),
     ("single-short-run", ["--records", "12", "--seed", "8", "--span", "0.2", "--conversations", "3", "--max-output", "4"], {}, None),
     ("multi-dynamo-router", ["--records", "300", "--seed", "9", "--no-server-metrics"],
      dict(MULTI, ROUTER_METADATA=json.dumps({"name": "dynamo-router", "version": "0.6.1"}), KV_P2P_TRANSFER="nixl",
