@@ -23,8 +23,8 @@ STATICCHECK := $(TOOLBIN)/staticcheck
 STATICCHECK_VERSION := v0.8.2
 ACTIONLINT := $(TOOLBIN)/actionlint
 ACTIONLINT_VERSION := v1.7.12
-# The shell that runs on GPU nodes; shellcheck follows what each script sources.
-SHELL_SCRIPTS = $(wildcard benchmarks/*.sh benchmarks/agentic/*.sh runners/*.sh)
+# The shell that runs on GPU nodes, and the scripts; shellcheck follows what each script sources.
+SHELL_SCRIPTS = $(wildcard benchmarks/*.sh benchmarks/agentic/*.sh runners/*.sh scripts/*.sh)
 
 .PHONY: build test lint bench fuzz demo clean tools
 

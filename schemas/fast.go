@@ -615,6 +615,12 @@ func (f *fastSchema) number(v any) (bool, bool) {
 		cheap = cheap && n > -1<<53 && n < 1<<53
 	case float64:
 		x = n
+	case json.Number:
+		// The nearest float64 decides unless it lands on a bound: rounding
+		// is monotonic, so a value whose float64 is above a bound is above
+		// it too.
+		y, exact, ok := approxNumber(string(n))
+		x, cheap = y, cheap && ok && (exact || !f.onBound(y))
 	default:
 		cheap = false
 	}
@@ -635,6 +641,78 @@ func (f *fastSchema) number(v any) (bool, bool) {
 		return false, true
 	}
 	return true, true
+}
+
+// onBound tells whether x equals one of the schema's bounds.
+func (f *fastSchema) onBound(x float64) bool {
+	b := f.bounds
+	return f.minimum != nil && x == b[0] || f.maximum != nil && x == b[1] ||
+		f.exclMinimum != nil && x == b[2] || f.exclMaximum != nil && x == b[3]
+}
+
+// plainNumber tells whether s is a number in JSON's grammar (what
+// encoding/json's decoder hands out as json.Number) and whether it is
+// written as an integer, without fraction or exponent. Where the text alone
+// answers, the exact parse (big.Rat), most of the fast path's time on
+// decoded documents, is not needed.
+func plainNumber(s string) (ok, integer bool) {
+	i := 0
+	digits := func() int {
+		start := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return i - start
+	}
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case digits() == 0:
+		return false, false
+	}
+	integer = true
+	if i < len(s) && s[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false, false
+		}
+		integer = false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		// big.Rat (and so the library) refuses exponents past about a
+		// million: those are left to the exact path.
+		if n := digits(); n == 0 || n > 5 {
+			return false, false
+		}
+		integer = false
+	}
+	return i == len(s), integer
+}
+
+// approxNumber is the float64 nearest to a JSON number; exact when that is
+// its value (an integer of at most 15 digits). ok is false where s is not
+// in JSON's grammar or out of float64's range.
+func approxNumber(s string) (x float64, exact, ok bool) {
+	plain, integer := plainNumber(s)
+	if !plain {
+		return 0, false, false
+	}
+	if integer && len(strings.TrimPrefix(s, "-")) <= 15 {
+		n, err := strconv.ParseInt(s, 10, 64)
+		return float64(n), err == nil, err == nil
+	}
+	x, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsInf(x, 0) {
+		return 0, false, false
+	}
+	return x, false, true
 }
 
 // setBounds fills the float64 copies of the numeric bounds.
@@ -672,6 +750,9 @@ func jsonKind(v any) (string, bool) {
 		}
 		return "number", true
 	case json.Number:
+		if ok, _ := plainNumber(string(x)); ok {
+			return "number", true
+		}
 		if _, ok := new(big.Rat).SetString(x.String()); !ok {
 			return "", false
 		}
@@ -683,6 +764,11 @@ func jsonKind(v any) (string, bool) {
 // integral tells whether a number has no fractional part (8.0 is an
 // integer in JSON Schema).
 func integral(v any) bool {
+	if n, ok := v.(json.Number); ok {
+		if plain, integer := plainNumber(string(n)); plain && integer {
+			return true
+		}
+	}
 	r, ok := rat(v)
 	return ok && r.IsInt()
 }

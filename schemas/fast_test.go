@@ -151,7 +151,8 @@ func mutate(r *rand.Rand, doc any) any {
 	replacements := []any{nil, true, false, "", "x", "fp8", "1k1k", "dsr1-fp8-h200-sglang", int64(0), int64(-1), int64(1),
 		int64(8), 8.5, 8.0, json.Number("4"), json.Number("1e2"), []any{}, []any{int64(1)}, map[string]any{}}
 	keys := []string{"tp", "conc", "conc-start", "conc-end", "conc-list", "multinode", "disagg", "prefill", "decode",
-		"spec-decoding", "extra", "run-eval", "num-worker", "ep", "dp-attn", "additional-settings", "isl", "osl", "evals-only"}
+		"spec-decoding", "extra", "run-eval", "num-worker", "ep", "dp-attn", "additional-settings", "isl", "osl", "evals-only",
+		"scenario_type", "kv_offloading", "kv_offload_backend", "power_valid", "avg_power_w", "is_multinode", "mean", "p50"}
 	var walk func(v any, depth int) any
 	walk = func(v any, depth int) any {
 		switch x := v.(type) {
@@ -240,6 +241,13 @@ func FuzzFastAgrees(f *testing.F) {
 		"multinode": false, "scenarios": {"agentic-coding": [{"dram-utilization": 0.5, "search-space": [{"tp": 8, "kv-offloading": "dram",
 		"kv-offload-backend": {"name": "b"}, "conc-start": 1, "conc-end": 4}]}]}}}`))
 	f.Add([]byte(`{"labels": {"cluster:x": ["x_0"]}, "hardware": {"cluster:x": {"available-cpu-dram-mib": 1024, "gpus-per-node": 8}}}`))
+	for _, p := range []string{"testdata/agentic-result/multi-dynamo-router.json", "testdata/agentic-result/single-errors-only.json"} {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
 	v := mustValidator(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		doc, err := DecodeJSON(data)

@@ -59,6 +59,11 @@ const (
 	AIPerfRecord        Kind = "aiperf-profile-record"
 	AIPerfProfileExport Kind = "aiperf-profile-export"
 	AIPerfServerMetrics Kind = "aiperf-server-metrics"
+
+	// AgenticResult is what resultproc agentic (upstream's
+	// process_agentic_result.py) writes for an agentic-coding job; collect
+	// puts it into agg_<prefix>.json beside the ProcessedResult ones.
+	AgenticResult Kind = "agentic-result"
 )
 
 const baseURL = "https://inferencex.dev/schemas/"

@@ -29,7 +29,7 @@ func TestKindsHaveFiles(t *testing.T) {
 	want := []Kind{Matrix, MasterConfig, MasterConfigFeb2026, MatrixEntryMultiNode, MatrixEntrySingleNode,
 		MatrixEntryAgenticSingleNode, MatrixEntryAgenticMultiNode, Runners, RunnersFeb2026, RawResult, Changelog, ChangelogMatrix,
 		ProcessedResult, ProcessedResults, EvalResults, RunStats, EvalThresholds, PowerValidation, PowerWindow,
-		WekaTrace, AIPerfRecord, AIPerfProfileExport, AIPerfServerMetrics}
+		WekaTrace, AIPerfRecord, AIPerfProfileExport, AIPerfServerMetrics, AgenticResult}
 	got := map[Kind]bool{}
 	for _, k := range Kinds() {
 		got[k] = true

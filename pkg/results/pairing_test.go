@@ -1,6 +1,7 @@
 package results
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -96,6 +97,9 @@ func FuzzParseAggregate(f *testing.F) {
 	f.Add([]byte("[{" + pairBase + `, "hw": "h200", "conc": 4, "tput_per_gpu": 1}]`))
 	f.Add([]byte(`[]`))
 	f.Add([]byte(`[{"is_multinode": true}]`))
+	if agentic, err := os.ReadFile("../../schemas/testdata/agentic-result/multi-dynamo-router.json"); err == nil {
+		f.Add([]byte("[" + string(agentic) + "]"))
+	}
 	v, err := schemas.New()
 	if err != nil {
 		f.Fatal(err)
@@ -110,6 +114,8 @@ func FuzzParseAggregate(f *testing.F) {
 		}
 		for _, r := range rs {
 			_ = r.BaselineKey()
+			_ = r.Identity()
+			_ = r.Label()
 		}
 	})
 }

@@ -67,16 +67,49 @@ func ParseProcessed(v *schemas.Validator, source string, data []byte) (*Processe
 	return processedFrom(v, source, doc)
 }
 
+// AgenticScenario is the scenario_type of an agentic-coding (AgentX)
+// result, upstream's process_agentic_result.py output; fixed-seq-len
+// results have no scenario_type.
+const AgenticScenario = "agentic-coding"
+
+// processedFrom validates a decoded result against its kind's schema:
+// AgenticResult when it says scenario_type agentic-coding, else
+// ProcessedResult. Upstream's collect_results.py put both into one
+// aggregate, and so does collect.
 func processedFrom(v *schemas.Validator, source string, doc any) (*Processed, error) {
 	obj, ok := doc.(*pyjson.Object)
 	if !ok {
 		return nil, fmt.Errorf("expected a JSON object (a processed result), got %s", Describe(Generic(doc)))
 	}
 	gen := Generic(obj).(map[string]any)
-	if err := v.Validate(schemas.ProcessedResult, gen); err != nil {
+	kind := schemas.ProcessedResult
+	if gen["scenario_type"] == AgenticScenario {
+		kind = schemas.AgenticResult
+	}
+	if err := v.Validate(kind, gen); err != nil {
 		return nil, err
 	}
 	return &Processed{Source: source, Doc: obj, Fields: gen}, nil
+}
+
+// Agentic tells an agentic-coding result (nested request and server
+// metrics, no sequence lengths) from a fixed-seq-len one.
+func (r *Processed) Agentic() bool { return r.Fields["scenario_type"] == AgenticScenario }
+
+// FixedSeqLen returns the fixed-seq-len results of rs, in order, and how
+// many agentic ones it left out: the tools that compare throughput at a
+// sequence length (the regression check, the comparison with main) have
+// nothing to compare an agentic result with.
+func FixedSeqLen(rs []*Processed) (fixed []*Processed, agentic int) {
+	fixed = make([]*Processed, 0, len(rs))
+	for _, r := range rs {
+		if r.Agentic() {
+			agentic++
+			continue
+		}
+		fixed = append(fixed, r)
+	}
+	return fixed, agentic
 }
 
 // ReadAggregate reads an aggregate file (agg_<prefix>.json: a list of
@@ -206,9 +239,18 @@ var identityDefaults = map[string]any{
 	"prefill_hw": "", "decode_hw": "",
 }
 
+// identityAgentic replaces the sequence lengths of an agentic result: its
+// workload is the trace set, and what tells two of its jobs apart is the KV
+// offload.
+var identityAgentic = []string{"infmax_model_prefix", "model", "hw", "framework", "precision", "spec_decoding", "disagg",
+	"is_multinode", "scenario_type", "kv_offloading", "kv_offload_backend"}
+
 // Identity returns the configuration identity of a result.
 func (r *Processed) Identity() Identity {
 	keys := append([]string{}, identityCommon...)
+	if r.Agentic() {
+		keys = append(keys[:0], identityAgentic...)
+	}
 	if r.MultiNode() {
 		keys = append(keys, identityMulti...)
 	} else {
@@ -251,7 +293,11 @@ func (r *Processed) sizes(prefix string) string {
 // and messages: "dsr1 h200 sglang fp8 1k1k tp8 ep1 dpa=false conc=64".
 func (r *Processed) Label() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s %s %s %s", r.Str("infmax_model_prefix"), r.Str("hw"), r.Str("framework"), r.Str("precision"), SeqName(r.Int("isl"), r.Int("osl")))
+	workload := SeqName(r.Int("isl"), r.Int("osl"))
+	if r.Agentic() {
+		workload = "agentic"
+	}
+	fmt.Fprintf(&b, "%s %s %s %s %s", r.Str("infmax_model_prefix"), r.Str("hw"), r.Str("framework"), r.Str("precision"), workload)
 	if s := r.Str("spec_decoding"); s != "" && s != "none" {
 		fmt.Fprintf(&b, " spec=%s", s)
 	}
@@ -269,6 +315,15 @@ func (r *Processed) Label() string {
 			r.Str("decode_dp_attention"), r.Int("num_decode_gpu"))
 	} else {
 		fmt.Fprintf(&b, " tp%d%s ep%d dpa=%s", r.Int("tp"), r.sizes(""), r.Int("ep"), r.Str("dp_attention"))
+	}
+	if r.Agentic() {
+		kv := r.Str("kv_offloading")
+		if be, ok := r.Fields["kv_offload_backend"].(map[string]any); ok {
+			if name, ok := be["name"].(string); ok {
+				kv += "(" + name + ")"
+			}
+		}
+		fmt.Fprintf(&b, " kv=%s", kv)
 	}
 	fmt.Fprintf(&b, " conc=%d", r.Int("conc"))
 	return b.String()
@@ -296,6 +351,18 @@ func scalarText(v any) string {
 		return x.String()
 	case nil:
 		return "null"
+	case map[string]any:
+		// An agentic result's kv_offload_backend ({"name", "version"}).
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var b strings.Builder
+		for _, k := range keys {
+			fmt.Fprintf(&b, "%s:%s;", strconv.Quote(k), scalarText(x[k]))
+		}
+		return "{" + b.String() + "}"
 	}
 	return fmt.Sprint(v)
 }

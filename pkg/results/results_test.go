@@ -2,6 +2,7 @@ package results
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -252,4 +253,80 @@ func FuzzDecodeOrdered(f *testing.F) {
 			t.Fatalf("not stable:\n%s\n%s", out, out2)
 		}
 	})
+}
+
+// TestAgenticResults: a result that says scenario_type agentic-coding is
+// held to the agentic-result schema (and one that does not, to the
+// fixed-seq-len one); its identity and label name the KV offload instead of
+// sequence lengths, and FixedSeqLen leaves it out.
+func TestAgenticResults(t *testing.T) {
+	v, err := schemas.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(name string) string {
+		data, err := os.ReadFile(filepath.Join("..", "..", "schemas", "testdata", "agentic-result", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	none, dram, multi := read("single-vllm.json"), read("single-vllm-dram-traces.json"), read("multi-dynamo-router.json")
+	parse := func(doc string) (*Processed, error) { return ParseProcessed(v, "x.json", []byte(doc)) }
+	a, err := parse(none)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := parse(dram)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := parse(multi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !a.Agentic() || !m.Agentic() {
+		t.Error("agentic results not told apart")
+	}
+	if a.Identity() == b.Identity() {
+		t.Error("the KV offload is not part of an agentic result's identity")
+	}
+	for r, want := range map[*Processed]string{
+		a: "dsr1 cluster:b200-dgxc vllm fp8 agentic tp8 ep1 dpa=false kv=none conc=32",
+		b: "dsr1 cluster:b200-dgxc vllm fp8 agentic tp8 ep1 dpa=false kv=dram(vllm-simple) conc=32",
+	} {
+		if got := r.Label(); got != want {
+			t.Errorf("label %q, want %q", got, want)
+		}
+	}
+	if got := m.Label(); !strings.Contains(got, " agentic prefill gb200 2x(tp4 ep4 dpa=true) 8gpu decode gb200 1x(tp8 ep8 dpa=false) 8gpu kv=none conc=32") {
+		t.Errorf("multinode label %q", got)
+	}
+	fixedDoc := `{"hw": "h200", "conc": 4, "image": "i", "model": "m", "infmax_model_prefix": "p", "framework": "f", "precision": "fp8",
+		"spec_decoding": "none", "disagg": false, "isl": 1024, "osl": 1024, "is_multinode": false, "tp": 8, "ep": 1, "dp_attention": "false",
+		"tput_per_gpu": 1, "output_tput_per_gpu": 1, "input_tput_per_gpu": 1, "median_ttft": 1, "median_tpot": 1, "median_intvty": 1, "median_e2el": 1}`
+	f, err := parse(fixedDoc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixed, agentic := FixedSeqLen([]*Processed{a, f, m})
+	if agentic != 2 || len(fixed) != 1 || fixed[0] != f {
+		t.Errorf("FixedSeqLen: %d fixed, %d agentic", len(fixed), agentic)
+	}
+
+	// The schema follows scenario_type both ways.
+	var se *schemas.Error
+	if _, err := parse(strings.Replace(none, `"kv_offloading": "none"`, `"kv_offloading": 1`, 1)); !errors.As(err, &se) || !strings.Contains(err.Error(), "/kv_offloading: must be one of") {
+		t.Errorf("a broken agentic result: %v", err)
+	}
+	if _, err := parse(strings.Replace(fixedDoc, `"hw": "h200",`, `"hw": "h200", "scenario_type": "agentic-coding",`, 1)); err == nil ||
+		!strings.Contains(err.Error(), "/request_metrics: required key is missing") {
+		t.Errorf("a fixed-seq-len result that says agentic-coding: %v", err)
+	}
+
+	// An aggregate holds both.
+	rs, err := ParseAggregate(v, "agg.json", []byte("["+fixedDoc+","+none+"]"))
+	if err != nil || len(rs) != 2 || !rs[1].Agentic() {
+		t.Fatalf("mixed aggregate: %d results, %v", len(rs), err)
+	}
 }

@@ -66,6 +66,21 @@ func (e *env) baseline(args []string) int {
 		return e.fail(exitFailure, err)
 	}
 	e.problems(problems, false)
+	current, agentic := results.FixedSeqLen(current)
+	if agentic > 0 {
+		// summarize compares throughput at a sequence length; an agentic
+		// result has none, and main's agentic rows are not looked for.
+		fmt.Fprintf(e.stderr, "collect: %d agentic result(s) under %s left out: the comparison with main is of fixed-seq-len results\n", agentic, dir)
+	}
+	if len(current) == 0 && agentic > 0 {
+		// An agentic-only sweep has nothing to compare: an empty baseline,
+		// which summarize --compare reads as "main has none".
+		if err := e.write(out, []byte("[]")); err != nil {
+			return e.fail(exitFailure, fmt.Errorf("writing %s: %w", out, err))
+		}
+		fmt.Fprintf(e.stderr, "collect: wrote %s: no fixed-seq-len result to find a baseline for\n", out)
+		return exitOK
+	}
 	if len(current) == 0 {
 		return e.fail(exitFailure, fmt.Errorf("%s: %w: nothing to find a baseline for", dir, results.ErrNoResults))
 	}

@@ -237,3 +237,76 @@ func TestBaselineCommandLine(t *testing.T) {
 		t.Errorf("with no runs the baseline is empty: %q, %v", data, err)
 	}
 }
+
+// TestBaselineLeavesAgenticOut: agentic results have no fixed-seq-len
+// configuration to find in main's aggregates: this sweep's are left out (and
+// said so), main's agentic rows are passed over, and a sweep of agentic jobs
+// alone gets an empty baseline without asking GitHub.
+func TestBaselineLeavesAgenticOut(t *testing.T) {
+	api := newMainRuns(t, []int{103, 102, 101, 100}, nil)
+	agenticRow, err := os.ReadFile(filepath.Join("..", "..", "schemas", "testdata", "agentic-result", "single-vllm.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Main's newest run aggregated an agentic job too.
+	mainDir := t.TempDir()
+	copyTree(t, api.dir, mainDir)
+	api.dir = mainDir
+	run103 := filepath.Join(mainDir, "run-103.json")
+	data, err := os.ReadFile(run103)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mixed := strings.TrimSpace(string(data))
+	mixed = mixed[:len(mixed)-1] + ", " + string(agenticRow) + "]"
+	if err := os.WriteFile(run103, []byte(mixed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+	env := map[string]string{"GITHUB_TOKEN": "test-token", "GITHUB_REPOSITORY": "inferencex/inferencex-go", "GITHUB_API_URL": srv.URL + "/api/v3/"}
+
+	dir := t.TempDir()
+	fixed, err := os.ReadFile(filepath.Join("..", "summarize", "testdata", "compare", "results", "bmk_gptoss_h100_vllm_conc16_d", "agg_d.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range map[string][]byte{"agg_d.json": fixed, "agentic.json": agenticRow} {
+		if err := os.WriteFile(filepath.Join(dir, name), content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "b.json")
+	code, _, stderr := invoke(t, env, "baseline", dir, "--output", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "1 agentic result(s) under "+dir+" left out") || !strings.Contains(stderr, "baselines for 1 of 1 result(s)") {
+		t.Errorf("stderr:\n%s", stderr)
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var base []map[string]any
+	if err := json.Unmarshal(got, &base); err != nil || len(base) != 1 || base[0]["scenario_type"] != nil {
+		t.Errorf("baseline %s (%v), want main's one fixed-seq-len result", got, err)
+	}
+
+	// Agentic jobs alone.
+	only := t.TempDir()
+	if err := os.WriteFile(filepath.Join(only, "agentic.json"), agenticRow, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	requests := len(api.requests)
+	code, _, stderr = invoke(t, env, "baseline", only, "--output", out)
+	if code != 0 {
+		t.Fatalf("agentic only: exit %d: %s", code, stderr)
+	}
+	if got, _ := os.ReadFile(out); string(got) != "[]" {
+		t.Errorf("agentic only: baseline %q, want []", got)
+	}
+	if len(api.requests) != requests {
+		t.Errorf("agentic only: %d GitHub requests", len(api.requests)-requests)
+	}
+}

@@ -585,3 +585,96 @@ func TestBinary(t *testing.T) {
 		t.Errorf("table in the summary %d times:\n%s", n, sum)
 	}
 }
+
+// TestResultsAgenticLikeUpstream: a sweep of fixed-seq-len and agentic-coding
+// jobs aggregates byte for byte as upstream's collect_results.py aggregates
+// it (scripts/gen-collect-agentic-golden.py): both kinds in one list, in
+// path order, agentic rows as process_agentic_result.py wrote them (power
+// fields included).
+func TestResultsAgenticLikeUpstream(t *testing.T) {
+	var orig map[string]any
+	readOriginal(t, "original-results-agentic.json", &orig)
+	out := t.TempDir()
+	code, stdout, stderr := invoke(t, nil, "results", "testdata/results-agentic", "bmk", "--output-dir", out, "--strict")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if stdout != orig["stdout"] {
+		t.Errorf("stdout %q, upstream printed %q", stdout, orig["stdout"])
+	}
+	got, err := os.ReadFile(filepath.Join(out, "agg_bmk.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != orig["agg_bmk.json"] {
+		t.Errorf("agg_bmk.json differs from upstream's")
+	}
+	for _, want := range []string{`"scenario_type": "agentic-coding"`, `"avg_power_w": 635.0`, `"tput_per_gpu": `, `"is_multinode": true`} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("the aggregate has no %s", want)
+		}
+	}
+	if !strings.Contains(stderr, "wrote "+filepath.Join(out, "agg_bmk.json")+": 6 results") {
+		t.Errorf("stderr: %s", stderr)
+	}
+}
+
+// TestResultsBadAgentic: an agentic result that breaks its schema is named
+// with the field path, and a fixed-seq-len result is still held to its own
+// schema beside it; two agentic jobs of one configuration are duplicates.
+func TestResultsBadAgentic(t *testing.T) {
+	dir := t.TempDir()
+	copyTree(t, "testdata/results-agentic", dir)
+	agentic := filepath.Join(dir, "bmk_agentic_dsr1_tp8_conc32_kvnone_fp8_vllm_ep1_dpa_false", "dsr1_tp8_conc32_kvnone_fp8_vllm_ep1_dpa_false.json")
+	data, err := os.ReadFile(agentic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Replace(string(data), `"adapter": "vllm"`, `"adapter": 7`, 1)
+	bad = strings.Replace(bad, `"kv_offloading": "none"`, `"kv_offloading": "ssd"`, 1)
+	if bad == string(data) {
+		t.Fatal("the fixture changed: nothing replaced")
+	}
+	files := map[string]string{
+		"bmk_agentic_x/x.json": bad,
+		// scenario_type decides the schema: without it, a copy of an agentic
+		// result is a broken fixed-seq-len one.
+		"bmk_agentic_y/y.json": strings.Replace(string(data), `"scenario_type": "agentic-coding",`, ``, 1),
+		// The same agentic job again under another name.
+		"bmk_agentic_z/z.json": string(data),
+	}
+	for p, c := range files {
+		full := filepath.Join(dir, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := t.TempDir()
+	code, _, stderr := invoke(t, nil, "results", dir, "bmk", "--output-dir", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	stderr = strings.ReplaceAll(strings.ReplaceAll(stderr, dir, "DIR"), out, "OUT")
+	for _, want := range []string{
+		`DIR/bmk_agentic_x/x.json: kv_offloading: must be one of "none", "dram", got string "ssd"`,
+		"DIR/bmk_agentic_x/x.json: server_metrics.adapter: must be one of",
+		"DIR/bmk_agentic_y/y.json: isl: required key is missing",
+		"2 results for one configuration (dsr1 cluster:b200-dgxc vllm fp8 agentic tp8 ep1 dpa=false kv=none conc=32)",
+		"left out 2 invalid file(s)",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr does not contain %q:\n%s", want, stderr)
+		}
+	}
+	var agg []map[string]any
+	got, err := os.ReadFile(filepath.Join(out, "agg_bmk.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(got, &agg); err != nil || len(agg) != 7 {
+		t.Fatalf("aggregate has %d results (%v), want the 7 valid ones", len(agg), err)
+	}
+}

@@ -137,6 +137,7 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 			}
 			return fail(exitInvalid, fmt.Errorf("baseline: %w", err))
 		}
+		base = fixedBaseline(stderr, base)
 		fmt.Fprintf(stderr, "summarize: %d benchmark results, %d baseline results\n", len(found), len(base))
 		pairs := results.PairWithBaseline(found, base)
 		cmp = baseline.ComparePairs(base, pairs, threshold)
@@ -150,6 +151,7 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 			}
 			return fail(exitInvalid, fmt.Errorf("baseline: %w", err))
 		}
+		base = fixedBaseline(stderr, base)
 		single, multi := report.Split(found)
 		cmp, err = baseline.Compare(base, append(single, multi...), threshold)
 		if err != nil {
@@ -185,4 +187,16 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 		return exitFailure
 	}
 	return exitOK
+}
+
+// fixedBaseline drops a baseline aggregate's agentic rows (collect puts
+// them beside the fixed-seq-len ones, as upstream's collect_results.py
+// does): the regression check and the comparison with main are of
+// throughput at a sequence length, which an agentic result does not have.
+func fixedBaseline(stderr io.Writer, base []*results.Processed) []*results.Processed {
+	fixed, agentic := results.FixedSeqLen(base)
+	if agentic > 0 {
+		fmt.Fprintf(stderr, "summarize: %d agentic result(s) in the baseline not compared (fixed-seq-len results only)\n", agentic)
+	}
+	return fixed
 }

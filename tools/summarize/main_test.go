@@ -288,3 +288,51 @@ func TestMarkdownFebUnchanged(t *testing.T) {
 		}
 	}
 }
+
+// TestBaselineWithAgenticRows: an aggregate collect wrote for a sweep with
+// agentic jobs holds their rows beside the fixed-seq-len ones; as a
+// baseline, the regression check and --compare pass over them (and say
+// so), and the verdict is the one without them.
+func TestBaselineWithAgenticRows(t *testing.T) {
+	agentic, err := os.ReadFile("testdata/agentic/dsv4_tp8_conc16_kvnone_fp4_vllm_ep1_dpa_false.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	withAgentic := func(path string) string {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := strings.TrimSpace(string(data))
+		p := filepath.Join(t.TempDir(), filepath.Base(path))
+		if err := os.WriteFile(p, []byte(s[:len(s)-1]+", "+string(agentic)+"]"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, c := range []struct {
+		name, results, baseline string
+		extra                   []string
+		section                 string
+	}{
+		{"regression check", sweep, baselineAgg, nil, "## Regression check"},
+		{"compare", compareResults, "testdata/compare/upstream-baseline.json", []string{"--compare"}, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, want, _ := invoke(t, nil, append([]string{c.results, "--baseline", c.baseline}, c.extra...)...)
+			mixed := withAgentic(c.baseline)
+			gotCode, got, stderr := invoke(t, nil, append([]string{c.results, "--baseline", mixed}, c.extra...)...)
+			if gotCode != code {
+				t.Errorf("exit %d, without the agentic row %d: %s", gotCode, code, stderr)
+			}
+			got = strings.ReplaceAll(got, filepath.Base(mixed), filepath.Base(c.baseline))
+			_, w, _ := strings.Cut(want, c.section)
+			if _, g, _ := strings.Cut(got, c.section); g != w {
+				t.Errorf("the verdict changed with an agentic row in the baseline:\n%s", got)
+			}
+			if !strings.Contains(stderr, "1 agentic result(s) in the baseline not compared") {
+				t.Errorf("stderr:\n%s", stderr)
+			}
+		})
+	}
+}

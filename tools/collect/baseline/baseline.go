@@ -128,6 +128,9 @@ func Find(ctx context.Context, c *ghapi.Client, v *schemas.Validator, o Options,
 			}
 			kept := 0
 			for _, r := range rs {
+				if r.Agentic() {
+					continue // main's agentic rows: no fixed-seq-len configuration
+				}
 				k := r.BaselineKey()
 				if !need[k] {
 					continue

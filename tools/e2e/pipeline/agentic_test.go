@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/inferencex/inferencex-go/schemas"
 )
 
 // agenticReady says why the agentic path cannot run end to end with this
@@ -114,6 +116,33 @@ func TestAgenticJobsOnSimulatedServer(t *testing.T) {
 	t.Logf("prefix cache hit rate (both tiers): without offload %.4f, with DRAM offload %.4f", hit["none"], hit["dram"])
 	if !(hit["dram"] > hit["none"]) {
 		t.Errorf("the DRAM offload tier did not raise the hit rate: none %.4f, dram %.4f", hit["none"], hit["dram"])
+	}
+	// collect put both agentic results into the sweep's aggregate, as
+	// upstream's collect_results.py does, each one an agentic-result.
+	agg, err := os.ReadFile(res.Aggregate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []map[string]any
+	if err := json.Unmarshal(agg, &rows); err != nil {
+		t.Fatalf("%s: %v", res.Aggregate, err)
+	}
+	v, err := schemas.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	agentic := 0
+	for i, row := range rows {
+		if row["scenario_type"] != "agentic-coding" {
+			continue
+		}
+		agentic++
+		if err := v.ValidateValue(schemas.AgenticResult, row); err != nil {
+			t.Errorf("%s[%d]: %v", res.Aggregate, i, err)
+		}
+	}
+	if agentic != 2 {
+		t.Errorf("%s has %d agentic rows, want one per agentic job (2)", res.Aggregate, agentic)
 	}
 	if !strings.Contains(res.Summary, "## AgentX Results (agentic-coding)") {
 		t.Errorf("summary has no AgentX table:\n%s", res.Summary)
