@@ -72,6 +72,9 @@ func Float(s string) (float64, bool) {
 		return 0, false
 	}
 	s = strings.ReplaceAll(s, "_", "")
+	if strings.EqualFold(strings.TrimLeft(s, "+-"), "nan") {
+		return math.NaN(), true // Go's ParseFloat takes no sign on NaN
+	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
 		// Out-of-range literals overflow to ±inf or underflow to 0, as
