@@ -8,7 +8,7 @@
 // The result is byte for byte what upstream writes for the same
 // artifacts and environment: the same keys in the same order, Python's
 // number formatting, its exact statistics and its rounding. The server
-// metrics block comes from package servermetrics, through ServerMetrics.
+// metrics block comes from package servermetrics.
 package agentic
 
 import (
@@ -25,27 +25,8 @@ import (
 	"github.com/inferencex/inferencex-go/pkg/pyjson"
 	"github.com/inferencex/inferencex-go/pkg/results"
 	"github.com/inferencex/inferencex-go/tools/resultproc/pyvalue"
+	"github.com/inferencex/inferencex-go/tools/resultproc/servermetrics"
 )
-
-// Totals are the token and request counts of the profiled records that
-// the server metrics fall back on where the server exported none.
-type Totals struct {
-	// Prompt and Generation are the sums of int() of each record's
-	// input_sequence_length and output_sequence_length; nil when no
-	// record has one.
-	Prompt, Generation *int64
-	Requests           int
-}
-
-// ServerMetrics is what the aggregation needs from package servermetrics.
-type ServerMetrics interface {
-	// Load reads server_metrics_export.json (an empty map when missing).
-	Load(path string) (map[string]any, error)
-	// FindServerLogPaths finds the server logs of a result directory.
-	FindServerLogPaths(resultDir string) ([]string, error)
-	// Compute makes the "server_metrics" block and its warnings.
-	Compute(export map[string]any, framework string, totals Totals, logPaths []string) (*pyjson.Object, []string, error)
-}
 
 // Options are one run's inputs and outputs.
 type Options struct {
@@ -54,7 +35,6 @@ type Options struct {
 	// messages show the paths as the environment gives them.
 	Dir            string
 	Stdout, Stderr io.Writer
-	Server         ServerMetrics
 }
 
 // paths holds a run's paths as upstream's pathlib writes them.
@@ -175,17 +155,21 @@ func run(o Options) error {
 			return fmt.Errorf("%s: %w", aggregatePath, err)
 		}
 	}
-	export, err := o.Server.Load(p.fs(pyJoin(art, "server_metrics_export.json")))
+	export, err := servermetrics.Load(p.fs(pyJoin(art, "server_metrics_export.json")))
 	if err != nil {
 		return err
 	}
-	logs, err := o.Server.FindServerLogPaths(p.fs(resultDir))
+	logs, err := servermetrics.FindServerLogPaths(p.fs(resultDir))
 	if err != nil {
 		return err
 	}
 	trace := func() (*TraceLengths, error) { return loadTraceLengths(o.Lookup, p) }
-	doc, err := build(e, records, acc, aggregate, aggregatePath, export, logs, o.Server, trace)
+	doc, err := build(e, records, acc, aggregate, aggregatePath, export, logs, trace)
 	if err != nil {
+		var re *RecordError
+		if errors.As(err, &re) {
+			return &LineError{Path: jsonlPath, Line: re.Line, Err: re.Err}
+		}
 		return err
 	}
 	rounded := RoundFloats(doc).(*pyjson.Object)
@@ -208,7 +192,7 @@ func run(o Options) error {
 // records, the aggregate (any decoded JSON value: upstream needs an
 // object) and the server export, in upstream's order of checks.
 func build(e env, records []Record, acc *Accounting, aggregate any, aggregatePath string, export map[string]any,
-	logs []string, server ServerMetrics, trace func() (*TraceLengths, error)) (*pyjson.Object, error) {
+	logs []string, trace func() (*TraceLengths, error)) (*pyjson.Object, error) {
 	mode, backend, err := e.kvOffload()
 	if err != nil {
 		return nil, err
@@ -288,10 +272,11 @@ func build(e env, records []Record, acc *Accounting, aggregate any, aggregatePat
 	if err != nil {
 		return nil, err
 	}
-	serverNested, warnings, err := server.Compute(export, framework, totals, logs)
+	sm, err := servermetrics.Compute(export, framework, totals, logs)
 	if err != nil {
 		return nil, err
 	}
+	serverNested, warnings := sm.Nested, sm.Warnings
 	if rates.ok && sh.gpus > 0 {
 		tv, _ := reqNested.Get("throughput")
 		t := tv.(*pyjson.Object)
@@ -362,8 +347,8 @@ func requestMetrics(records []Record, aggregate *pyjson.Object, trace func() (*T
 // profileTotals is upstream's _record_token_sum for the two token counts:
 // int() of each record's value, the values int() rejects skipped (an
 // infinite one stops upstream with an OverflowError).
-func profileTotals(records []Record) (Totals, error) {
-	t := Totals{Requests: len(records)}
+func profileTotals(records []Record) (servermetrics.Totals, error) {
+	t := servermetrics.Totals{Requests: len(records)}
 	for _, key := range [...]string{"input_sequence_length", "output_sequence_length"} {
 		var total int64
 		found := false
@@ -377,7 +362,7 @@ func profileTotals(records []Record) (Totals, error) {
 			}
 			n, ok, err := pyInt(v)
 			if err != nil {
-				return t, fmt.Errorf("line %d: metrics.%s: %w", records[i].Line, key, err)
+				return t, &RecordError{Line: records[i].Line, Err: fmt.Errorf("metrics.%s: %w", key, err)}
 			}
 			if !ok {
 				continue

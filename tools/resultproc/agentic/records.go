@@ -310,3 +310,13 @@ func pyStr(v any) string {
 	}
 	return pyvalue.Repr(v)
 }
+
+// RecordError is a profiling record whose values the aggregation cannot
+// take; the caller names the file.
+type RecordError struct {
+	Line int
+	Err  error
+}
+
+func (e *RecordError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
+func (e *RecordError) Unwrap() error { return e.Err }

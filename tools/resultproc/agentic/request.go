@@ -19,7 +19,7 @@ func (r *Record) metric(key string) (any, error) {
 	}
 	m, ok := r.Metrics.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("line %d: metrics must be an object, not %s", r.Line, pyvalue.TypeName(r.Metrics))
+		return nil, &RecordError{Line: r.Line, Err: fmt.Errorf("metrics must be an object, not %s", pyvalue.TypeName(r.Metrics))}
 	}
 	v := m[key]
 	if o, ok := v.(map[string]any); ok {
@@ -39,7 +39,7 @@ func floats(records []Record, key string) ([]float64, error) {
 		}
 		f, ok, err := toFloat(v)
 		if err != nil {
-			return nil, fmt.Errorf("line %d: metrics.%s: %w", records[i].Line, key, err)
+			return nil, &RecordError{Line: records[i].Line, Err: fmt.Errorf("metrics.%s: %w", key, err)}
 		}
 		if ok {
 			out = append(out, f)
@@ -173,7 +173,7 @@ func e2elPerOSL(records []Record) ([]float64, error) {
 		}
 		e2el, ok1, err := toFloat(lv)
 		if err != nil {
-			return nil, fmt.Errorf("line %d: metrics.request_latency: %w", r.Line, err)
+			return nil, &RecordError{Line: r.Line, Err: fmt.Errorf("metrics.request_latency: %w", err)}
 		}
 		ov, err := r.metric("output_sequence_length")
 		if err != nil {
@@ -181,7 +181,7 @@ func e2elPerOSL(records []Record) ([]float64, error) {
 		}
 		osl, ok2, err := toFloat(ov)
 		if err != nil {
-			return nil, fmt.Errorf("line %d: metrics.output_sequence_length: %w", r.Line, err)
+			return nil, &RecordError{Line: r.Line, Err: fmt.Errorf("metrics.output_sequence_length: %w", err)}
 		}
 		if !ok1 || !ok2 || math.IsInf(e2el, 0) || math.IsNaN(e2el) || math.IsInf(osl, 0) || math.IsNaN(osl) || e2el <= 0 || osl <= 0 {
 			continue
@@ -202,7 +202,7 @@ func metaTimes(records []Record, key string) ([]int64, error) {
 		}
 		n, err := mustInt(v)
 		if err != nil {
-			return nil, fmt.Errorf("line %d: metadata.%s: %w", records[i].Line, key, err)
+			return nil, &RecordError{Line: records[i].Line, Err: fmt.Errorf("metadata.%s: %w", key, err)}
 		}
 		out = append(out, n)
 	}

@@ -256,7 +256,7 @@ func (t *TraceLengths) expected(records []Record) ([]int64, error) {
 		}
 		cs, ok := conv.(string)
 		if !ok {
-			return nil, fmt.Errorf("line %d: metadata.conversation_id must be a string, not %s", r.Line, pyvalue.TypeName(conv))
+			return nil, &RecordError{Line: r.Line, Err: fmt.Errorf("metadata.conversation_id must be a string, not %s", pyvalue.TypeName(conv))}
 		}
 		trace, _, _ := strings.Cut(cs, "::")
 		ti, has := r.Meta["turn_index"]
@@ -269,7 +269,7 @@ func (t *TraceLengths) expected(records []Record) ([]int64, error) {
 		}
 		idx, skip, err := turnIndex(ti, len(turns))
 		if err != nil {
-			return nil, fmt.Errorf("line %d: metadata.turn_index: %w", r.Line, err)
+			return nil, &RecordError{Line: r.Line, Err: fmt.Errorf("metadata.turn_index: %w", err)}
 		}
 		if skip {
 			continue
