@@ -325,7 +325,7 @@ def hand_cases():
     c["odd_metric_values"] = case(base_files(rows=odd_value_rows()))
     c["qps_window_drift"] = case(base_files(rows=qps_drift_rows()))
     c["rounding_edges"] = case(base_files(rows=rounding_rows()))
-    c["many_records"] = case(base_files(rows=many(1500, 7)))
+    c["many_records"] = case(base_files(rows=many(500, 7)))
     c["malformed_line"] = case(base_files(rows=five()[:2] + ['{"metadata": {}, "metrics": '] + five()[2:]))
     c["record_not_object"] = case(base_files(rows=five()[:1] + ["[1, 2]"]))
     c["metadata_not_object"] = case(base_files(rows=five()[:1] + [{"metadata": None, "error": None}]))

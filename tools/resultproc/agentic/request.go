@@ -241,7 +241,7 @@ func qps(records []Record) (*pyjson.Object, error) {
 	freq := make([]int64, len(ends)+1)
 	var samples int64
 	lo, hi := 0, 0
-	for current := first; current+window <= last; current += window {
+	for current := first; current+window <= last; {
 		if current+window == current {
 			return nil, fmt.Errorf("request_end_ns: completion times near %s s are too large to count in one-second windows", pyvalue.FloatRepr(current))
 		}
@@ -252,8 +252,15 @@ func qps(records []Record) (*pyjson.Object, error) {
 		for hi < len(ends) && ends[hi] < end {
 			hi++
 		}
-		freq[max(hi-lo, 0)]++
+		if m := emptyWindows(current, ends[hi]); lo == hi && m > 1 {
+			freq[0] += m
+			samples += m
+			current += float64(m)
+			continue
+		}
+		freq[hi-lo]++
 		samples++
+		current += window
 	}
 	o.Set("window_seconds", window)
 	o.Set("samples", samples)
@@ -301,6 +308,26 @@ func qps(records []Record) (*pyjson.Object, error) {
 	}
 	o.Set("std", std)
 	return o, nil
+}
+
+// emptyWindows is how many one-second windows from current on can be
+// skipped at once, all empty, before the completion at next: a run with
+// a long idle gap (or a bogus timestamp) has as many windows as seconds.
+// Between 1 and 2^52, within one binade (powers of two), adding 1.0 is
+// exact, so m steps of += 1.0 equal one addition of m; the jump stops
+// short of the binade's end, where upstream's additions start to round,
+// and one window short of next.
+func emptyWindows(current, next float64) int64 {
+	if !(current >= 1 && current < 0x1p52) {
+		return 0
+	}
+	_, exp := math.Frexp(current) // current in [2^(exp-1), 2^exp)
+	top := math.Ldexp(1, exp)
+	m := math.Min(math.Floor(next-current), math.Floor(top-current)) - 2
+	if m < 2 {
+		return 0
+	}
+	return int64(m)
 }
 
 // tokens is upstream's compute_workload_stats.
