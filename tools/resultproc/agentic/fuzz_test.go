@@ -2,6 +2,7 @@ package agentic
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -76,6 +77,41 @@ func FuzzAggregate(f *testing.F) {
 		}
 		if _, err := MarshalIndent(RoundFloats(o)); err != nil {
 			t.Fatalf("aggregate cannot be written back: %v", err)
+		}
+	})
+}
+
+// FuzzWalkObject checks the row walker against encoding/json: the same
+// members, the last of a repeated key winning.
+func FuzzWalkObject(f *testing.F) {
+	f.Add([]byte(`{"a": 1, "b": {"c": [1, "]}"]}, "a": "x\"y", "\u00e9": null}`))
+	f.Add([]byte(` { } `))
+	f.Add([]byte(`[{"a": 1}]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if !json.Valid(data) {
+			return
+		}
+		got := map[string]string{}
+		isObj, err := walkObject(data, func(k string, v []byte) { got[k] = string(v) })
+		var want map[string]json.RawMessage
+		uerr := json.Unmarshal(data, &want)
+		if !isObj {
+			if uerr == nil && want != nil {
+				t.Fatalf("%q: an object not seen as one", data)
+			}
+			return
+		}
+		if err != nil || uerr != nil {
+			t.Fatalf("%q: walk %v, encoding/json %v", data, err, uerr)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%q: %d members, encoding/json %d", data, len(got), len(want))
+		}
+		for k, v := range want {
+			var a, b bytes.Buffer
+			if json.Compact(&a, v) != nil || json.Compact(&b, []byte(got[k])) != nil || a.String() != b.String() {
+				t.Fatalf("%q: member %q is %q, encoding/json %q", data, k, got[k], v)
+			}
 		}
 	})
 }

@@ -58,7 +58,7 @@ func floatStats(values []float64) *stats {
 	sorted := slices.Clone(values)
 	slices.Sort(sorted)
 	s := &stats{}
-	s.vals[0] = pynum.Mean(values)
+	s.vals[0] = meanFloats(values)
 	for i, p := range [...]int{50, 75, 90, 95} {
 		s.vals[i+1] = percentileSorted(sorted, p)
 	}
@@ -109,40 +109,67 @@ func intStats(values []int64) *stats {
 	return s
 }
 
-// pstdevFloats is statistics.pstdev over finite floats: the exact
-// population variance, its square root correctly rounded. Every float is
-// an integer times a power of two, so the sums are exact integers over
-// one common power of two.
+// pstdevFloats is statistics.pstdev over floats: the exact population
+// variance, its square root correctly rounded.
 func pstdevFloats(values []float64) float64 {
-	minExp := math.MaxInt
+	sum, sumSq, exp, ok := exactSums(values, true)
+	if !ok {
+		return math.NaN()
+	}
+	return sqrtOfVariance(sum, sumSq, big.NewInt(int64(len(values))), exp)
+}
+
+// meanFloats is statistics.mean over floats: the exact mean rounded once.
+func meanFloats(values []float64) float64 {
+	sum, _, exp, ok := exactSums(values, false)
+	if !ok {
+		return pynum.Mean(values)
+	}
+	n := big.NewInt(int64(len(values)))
+	if exp >= 0 {
+		sum.Lsh(sum, uint(exp))
+	} else {
+		n.Lsh(n, uint(-exp))
+	}
+	f, _ := new(big.Rat).SetFrac(sum, n).Float64()
+	return f
+}
+
+// exactSums is the sum of the values and of their squares as exact
+// integers over a common power of two: every float is an integer times a
+// power of two, so Σx = sum·2^exp and Σx² = sumSq·2^(2·exp). ok is false
+// for an infinity or NaN among the values.
+func exactSums(values []float64, squares bool) (sum, sumSq *big.Int, exp int, ok bool) {
+	exp = math.MaxInt
 	for _, v := range values {
 		if math.IsInf(v, 0) || math.IsNaN(v) {
-			return math.NaN()
+			return nil, nil, 0, false
 		}
-		if v == 0 {
-			continue
+		if v != 0 {
+			_, e := math.Frexp(v)
+			exp = min(exp, e-53)
 		}
-		_, e := math.Frexp(v)
-		minExp = min(minExp, e-53)
 	}
-	if minExp == math.MaxInt {
-		return 0
+	sum, sumSq = new(big.Int), new(big.Int)
+	if exp == math.MaxInt {
+		return sum, sumSq, 0, true
 	}
-	var sum, sumSq, x big.Int
+	var x big.Int
 	for _, v := range values {
 		if v == 0 {
 			continue
 		}
-		// v = mant * 2^(e-53) exactly, mant a 53-bit integer.
+		// v = mant·2^(e-53) exactly, mant a 53-bit integer.
 		fr, e := math.Frexp(v)
-		mant := int64(fr * (1 << 53))
-		x.SetInt64(mant)
-		x.Lsh(&x, uint(e-53-minExp))
-		sum.Add(&sum, &x)
-		x.Mul(&x, &x)
-		sumSq.Add(&sumSq, &x)
+		x.SetInt64(int64(fr * (1 << 53)))
+		x.Lsh(&x, uint(e-53-exp))
+		sum.Add(sum, &x)
+		if squares {
+			x.Mul(&x, &x)
+			sumSq.Add(sumSq, &x)
+		}
 	}
-	return sqrtOfVariance(&sum, &sumSq, big.NewInt(int64(len(values))), minExp)
+	return sum, sumSq, exp, true
 }
 
 // sqrtOfVariance is the correctly rounded square root of the population

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -23,14 +22,24 @@ import (
 type Record struct {
 	// Line is the row's line number in its file, for messages.
 	Line int
-	// Meta is the row's "metadata" object; nil when the row has none.
+	// Meta holds the row's "metadata" values that the aggregation reads
+	// (metaKeys); nil when the row has no metadata.
 	Meta map[string]any
-	// Metrics is the row's "metrics" value as decoded (upstream needs it
-	// to be an object, but only reads it once it aggregates);
-	// HasMetrics tells a missing key from a null.
-	Metrics    any
-	HasMetrics bool
+	// metrics holds the values of the metrics the aggregation reads
+	// (metricKeys): metrics[k] if it is not an object, else its "value".
+	metrics [len(metricKeys)]any
+	// notObject is the type of a "metrics" value that is no object
+	// (upstream needs one, but only fails once it aggregates); "" when
+	// it is one or missing.
+	notObject string
 }
+
+// metaKeys are the metadata fields the aggregation reads.
+var metaKeys = [...]string{"benchmark_phase", "request_start_ns", "request_end_ns", "conversation_id", "turn_index"}
+
+// metricKeys are the metrics the aggregation reads.
+var metricKeys = [...]string{"time_to_first_token", "request_latency", "inter_token_latency",
+	"full_response_inter_token_latency", "input_sequence_length", "output_sequence_length"}
 
 // Accounting is upstream's request_accounting block.
 type Accounting struct {
@@ -146,21 +155,32 @@ func isBlank(b []byte) bool {
 // decodeRow decodes one row, counts it and tells whether it is dropped.
 func decodeRow(text []byte, acc *Accounting) (Record, bool, error) {
 	text = []byte(pynum.Strip(string(text)))
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(text, &top); err != nil {
-		var ute *json.UnmarshalTypeError
-		if errors.As(err, &ute) && ute.Field == "" {
-			return Record{}, false, fmt.Errorf("a record must be a JSON object, not %s", jsonKind(text))
-		}
+	if !json.Valid(text) {
+		var probe any
+		err := json.Unmarshal(text, &probe)
 		return Record{}, false, fmt.Errorf("invalid JSON: %w", err)
 	}
-	if top == nil {
-		return Record{}, false, errors.New("a record must be a JSON object, not null")
+	var top [3][]byte // metadata, error, metrics
+	isObj, err := walkObject(text, func(k string, v []byte) {
+		switch k {
+		case "metadata":
+			top[0] = v
+		case "error":
+			top[1] = v
+		case "metrics":
+			top[2] = v
+		}
+	})
+	if err != nil {
+		return Record{}, false, err
+	}
+	if !isObj {
+		return Record{}, false, fmt.Errorf("a record must be a JSON object, not %s", jsonKind(text))
 	}
 	acc.Total++
 	var rec Record
-	if raw, ok := top["metadata"]; ok {
-		m, err := decodeObject(raw)
+	if raw := top[0]; raw != nil {
+		m, err := decodeFields(raw, metaKeys[:])
 		if err != nil {
 			return Record{}, false, fmt.Errorf("metadata: %w", err)
 		}
@@ -172,7 +192,7 @@ func decodeRow(text []byte, acc *Accounting) (Record, bool, error) {
 	phase, hasPhase := rec.Meta["benchmark_phase"]
 	warmup := hasPhase && phase != nil && phase != "profiling"
 	var errVal any
-	if raw, ok := top["error"]; ok && !bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+	if raw := top[1]; raw != nil && !bytes.Equal(raw, []byte("null")) {
 		v, err := results.DecodeOrdered(raw)
 		if err != nil {
 			return Record{}, false, fmt.Errorf("error: %w", err)
@@ -196,17 +216,35 @@ func decodeRow(text []byte, acc *Accounting) (Record, bool, error) {
 	if failed || warmup {
 		return Record{}, true, nil
 	}
-	if raw, ok := top["metrics"]; ok {
-		v, err := decodeAny(raw)
-		if err != nil {
+	if raw := top[2]; raw != nil {
+		if err := rec.setMetrics(raw); err != nil {
 			return Record{}, false, fmt.Errorf("metrics: %w", err)
 		}
-		rec.Metrics, rec.HasMetrics = v, true
 	}
 	return rec, false, nil
 }
 
 func decodeAny(raw json.RawMessage) (any, error) {
+	// Scalars, most of what a record holds, need no decoder of their own;
+	// raw is a value the outer decoding has already checked.
+	if t := bytes.TrimSpace(raw); len(t) > 0 {
+		switch c := t[0]; {
+		case c == '-' || (c >= '0' && c <= '9'):
+			return json.Number(t), nil
+		case c == 'n' && string(t) == "null":
+			return nil, nil
+		case c == 't' && string(t) == "true":
+			return true, nil
+		case c == 'f' && string(t) == "false":
+			return false, nil
+		case c == '"':
+			var s string
+			if err := json.Unmarshal(t, &s); err != nil {
+				return nil, err
+			}
+			return s, nil
+		}
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var v any
@@ -216,14 +254,84 @@ func decodeAny(raw json.RawMessage) (any, error) {
 	return v, nil
 }
 
-// decodeObject decodes an object; nil, nil when raw is not one.
-func decodeObject(raw json.RawMessage) (map[string]any, error) {
-	v, err := decodeAny(raw)
-	if err != nil {
+// isObject tells whether an encoded value is an object.
+func isObject(raw []byte) bool {
+	raw = bytes.TrimLeft(raw, " \t\r\n")
+	return len(raw) > 0 && raw[0] == '{'
+}
+
+// decodeFields decodes the given keys of an object (a missing key and a
+// null are both nil, as dict.get sees them); nil, nil when raw is not an
+// object. Only the fields read are decoded: the rows are many.
+func decodeFields(raw []byte, keys []string) (map[string]any, error) {
+	found := make([][]byte, len(keys))
+	isObj, err := walkObject(raw, func(k string, v []byte) {
+		for i, want := range keys {
+			if k == want {
+				found[i] = v
+			}
+		}
+	})
+	if err != nil || !isObj {
 		return nil, err
 	}
-	m, _ := v.(map[string]any)
-	return m, nil
+	out := make(map[string]any, len(keys))
+	for i, k := range keys {
+		if found[i] != nil {
+			v, err := decodeAny(found[i])
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", k, err)
+			}
+			out[k] = v
+		}
+	}
+	return out, nil
+}
+
+// setMetrics keeps the metric values the aggregation reads.
+func (r *Record) setMetrics(raw json.RawMessage) error {
+	if !isObject(raw) {
+		v, err := decodeAny(raw)
+		if err != nil {
+			return err
+		}
+		if v == nil {
+			r.notObject = "NoneType"
+		} else {
+			r.notObject = pyvalue.TypeName(v)
+		}
+		return nil
+	}
+	var found [len(metricKeys)][]byte
+	if _, err := walkObject(raw, func(k string, v []byte) {
+		for i, want := range metricKeys {
+			if k == want {
+				found[i] = v
+			}
+		}
+	}); err != nil {
+		return err
+	}
+	for i, k := range metricKeys {
+		fr := found[i]
+		if fr == nil {
+			continue
+		}
+		if isObject(fr) {
+			m, err := decodeFields(fr, []string{"value"})
+			if err != nil {
+				return fmt.Errorf("%s: %w", k, err)
+			}
+			r.metrics[i] = m["value"]
+			continue
+		}
+		v, err := decodeAny(fr)
+		if err != nil {
+			return fmt.Errorf("%s: %w", k, err)
+		}
+		r.metrics[i] = v
+	}
+	return nil
 }
 
 // jsonKind names the JSON type of an encoded value, for messages.

@@ -14,18 +14,15 @@ import (
 // metric is upstream's _metric_value: the record's metrics[key], or its
 // "value" when that is an object.
 func (r *Record) metric(key string) (any, error) {
-	if !r.HasMetrics {
-		return nil, nil
+	if r.notObject != "" {
+		return nil, &RecordError{Line: r.Line, Err: fmt.Errorf("metrics must be an object, not %s", r.notObject)}
 	}
-	m, ok := r.Metrics.(map[string]any)
-	if !ok {
-		return nil, &RecordError{Line: r.Line, Err: fmt.Errorf("metrics must be an object, not %s", pyvalue.TypeName(r.Metrics))}
+	for i, k := range metricKeys {
+		if k == key {
+			return r.metrics[i], nil
+		}
 	}
-	v := m[key]
-	if o, ok := v.(map[string]any); ok {
-		return o["value"], nil
-	}
-	return v, nil
+	return nil, fmt.Errorf("metric %s is not read from the records", key)
 }
 
 // floats is extract_per_record_floats: float() of each record's metric,
