@@ -41,15 +41,6 @@ type stats struct {
 	vals [6]any
 }
 
-func (s *stats) get(key string) any {
-	for i, k := range statKeys {
-		if k == key {
-			return s.vals[i]
-		}
-	}
-	return nil
-}
-
 // floatStats is upstream's stats_for over floats (nil for none).
 func floatStats(values []float64) *stats {
 	if len(values) == 0 {
