@@ -373,8 +373,14 @@ def replay_cases():
 
 def write_case(name, files, env):
     d = CASES / name
+    # go.stderr is the Go test's own golden (our message where upstream
+    # stops with a traceback): it stays.
+    ours = (d / "go.stderr").read_bytes() if (d / "go.stderr").exists() else None
     if d.exists():
         shutil.rmtree(d)
+    if ours is not None:
+        d.mkdir(parents=True)
+        (d / "go.stderr").write_bytes(ours)
     for rel, text in files.items():
         p = d / rel
         p.parent.mkdir(parents=True, exist_ok=True)
@@ -412,8 +418,9 @@ def main():
             remake_replay(name, flags)
     upstream = a.upstream.resolve()
     cases = hand_cases() | replay_cases()
-    if CASES.exists():
-        shutil.rmtree(CASES)
+    for stale in (CASES.iterdir() if CASES.exists() else []):
+        if stale.name not in cases:
+            shutil.rmtree(stale)
     for name, (files, env) in sorted(cases.items()):
         d = write_case(name, files, env)
         rc = run_case(d, env, upstream)
