@@ -32,6 +32,7 @@ var powerCommands = map[string]func(args []string, dir string, stdout, stderr io
 	"power-nodes":      powerNodes,
 	"power-agentic":    powerAgentic,
 	"validate-agentic": validateAgentic,
+	"agentic":          agenticCmd,
 }
 
 func powerIO(dir string, stdout, stderr io.Writer, prefix string) (power.IO, error) {

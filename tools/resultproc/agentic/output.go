@@ -1,0 +1,188 @@
+package agentic
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+
+	"github.com/inferencex/inferencex-go/pkg/pyjson"
+	"github.com/inferencex/inferencex-go/tools/resultproc/pynum"
+)
+
+// RoundFloats is upstream's round_floats(obj, 5) over a whole document:
+// every finite float rounded to five decimals, and one that is then a
+// whole number of magnitude at least 1 written as an int (0.0 stays a
+// float). The int is exact however large, as Python's int(float) is.
+func RoundFloats(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if isIntLiteral(x) {
+			return x
+		}
+		if f, err := numberFloat(x); err == nil {
+			return RoundFloats(f)
+		}
+		return x
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return x
+		}
+		r := pynum.Round(x, 5)
+		if math.Abs(r) >= 1 && r == math.Trunc(r) {
+			if r >= -0x1p63 && r < 0x1p63 {
+				return int64(r)
+			}
+			return json.Number(strconv.FormatFloat(r, 'f', 0, 64))
+		}
+		return r
+	case *pyjson.Object:
+		o := &pyjson.Object{}
+		for _, k := range x.Keys() {
+			val, _ := x.Get(k)
+			o.Set(k, RoundFloats(val))
+		}
+		return o
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = RoundFloats(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = RoundFloats(e)
+		}
+		return out
+	}
+	return v
+}
+
+// MarshalIndent writes v byte for byte as Python's json.dump(v, f,
+// indent=2) does, NaN and the infinities included (Python writes them as
+// NaN, Infinity and -Infinity).
+func MarshalIndent(v any) ([]byte, error) {
+	var b bytes.Buffer
+	if err := writeIndent(&b, v, 0); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func newline(b *bytes.Buffer, depth int) {
+	b.WriteByte('\n')
+	for i := 0; i < depth; i++ {
+		b.WriteString("  ")
+	}
+}
+
+func writeIndent(b *bytes.Buffer, v any, depth int) error {
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case bool:
+		if x {
+			b.WriteString("true")
+		} else {
+			b.WriteString("false")
+		}
+	case string:
+		s, err := pyjson.Marshal(x)
+		if err != nil {
+			return err
+		}
+		b.Write(s)
+	case int:
+		b.WriteString(strconv.Itoa(x))
+	case int64:
+		b.WriteString(strconv.FormatInt(x, 10))
+	case json.Number:
+		if isIntLiteral(x) {
+			b.WriteString(string(x))
+			return nil
+		}
+		f, err := numberFloat(x)
+		if err != nil {
+			return err
+		}
+		return writeIndent(b, f, depth)
+	case float64:
+		switch {
+		case math.IsNaN(x):
+			b.WriteString("NaN")
+		case math.IsInf(x, 1):
+			b.WriteString("Infinity")
+		case math.IsInf(x, -1):
+			b.WriteString("-Infinity")
+		default:
+			s, err := pyjson.FormatFloat(x, 64)
+			if err != nil {
+				return err
+			}
+			b.WriteString(s)
+		}
+	case *pyjson.Object:
+		keys := x.Keys()
+		if len(keys) == 0 {
+			b.WriteString("{}")
+			return nil
+		}
+		b.WriteByte('{')
+		for i, k := range keys {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			newline(b, depth+1)
+			if err := writeIndent(b, k, depth+1); err != nil {
+				return err
+			}
+			b.WriteString(": ")
+			val, _ := x.Get(k)
+			if err := writeIndent(b, val, depth+1); err != nil {
+				return fmt.Errorf("%s: %w", k, err)
+			}
+		}
+		newline(b, depth)
+		b.WriteByte('}')
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		o := &pyjson.Object{}
+		for _, k := range keys {
+			o.Set(k, x[k])
+		}
+		return writeIndent(b, o, depth)
+	case []any:
+		if len(x) == 0 {
+			b.WriteString("[]")
+			return nil
+		}
+		b.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			newline(b, depth+1)
+			if err := writeIndent(b, e, depth+1); err != nil {
+				return err
+			}
+		}
+		newline(b, depth)
+		b.WriteByte(']')
+	case []string:
+		out := make([]any, len(x))
+		for i, s := range x {
+			out[i] = s
+		}
+		return writeIndent(b, out, depth)
+	default:
+		return fmt.Errorf("cannot write a %T as JSON", v)
+	}
+	return nil
+}

@@ -1,0 +1,132 @@
+package agentic
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/inferencex/inferencex-go/tools/resultproc/pynum"
+	"github.com/inferencex/inferencex-go/tools/resultproc/pyvalue"
+)
+
+// Python's float() and int() of the values a record holds (decoded with
+// UseNumber, so every number is a json.Number), and which failures
+// upstream's helpers let through: to_float and to_int turn TypeError and
+// ValueError (to_int OverflowError too) into None, a bare int() does not.
+
+// errOverflow marks a value Python would turn into an OverflowError.
+var errOverflow = errors.New("value out of range")
+
+func isIntLiteral(n json.Number) bool { return !strings.ContainsAny(string(n), ".eE") }
+
+// numberFloat is float() of a JSON number as Python decoded it: an int
+// literal too large for a float overflows, a float literal too large was
+// already infinite when Python read it.
+func numberFloat(n json.Number) (float64, error) {
+	f, err := strconv.ParseFloat(string(n), 64)
+	if err != nil {
+		if errors.Is(err, strconv.ErrRange) {
+			if isIntLiteral(n) {
+				return 0, fmt.Errorf("int %s too large to convert to float: %w", n, errOverflow)
+			}
+			return f, nil
+		}
+		return 0, fmt.Errorf("invalid number %s", n)
+	}
+	return f, nil
+}
+
+// toFloat is upstream's to_float: ok is false where it returns None.
+func toFloat(v any) (float64, bool, error) {
+	switch x := v.(type) {
+	case bool:
+		if x {
+			return 1, true, nil
+		}
+		return 0, true, nil
+	case json.Number:
+		f, err := numberFloat(x)
+		return f, err == nil, err
+	case float64:
+		return x, true, nil
+	case string:
+		f, ok := pynum.Float(x)
+		return f, ok, nil
+	}
+	return 0, false, nil
+}
+
+// pyInt is int() of a value: ok false where Python raises TypeError or
+// ValueError, an error wrapping errOverflow where it raises OverflowError
+// (an infinity) or where the integer does not fit in 64 bits (Python has
+// no limit; such a value has no meaning in these files).
+func pyInt(v any) (int64, bool, error) {
+	switch x := v.(type) {
+	case bool:
+		if x {
+			return 1, true, nil
+		}
+		return 0, true, nil
+	case json.Number:
+		if isIntLiteral(x) {
+			i, err := strconv.ParseInt(string(x), 10, 64)
+			if err != nil {
+				return 0, false, fmt.Errorf("integer %s does not fit in 64 bits: %w", x, errOverflow)
+			}
+			return i, true, nil
+		}
+		f, err := numberFloat(x)
+		if err != nil {
+			return 0, false, err
+		}
+		return floatInt(f)
+	case float64:
+		return floatInt(x)
+	case string:
+		i, ok := pynum.Int(x)
+		return i, ok, nil
+	}
+	return 0, false, nil
+}
+
+// floatInt is int() of a float: truncation; NaN is a ValueError, an
+// infinity an OverflowError.
+func floatInt(f float64) (int64, bool, error) {
+	if math.IsNaN(f) {
+		return 0, false, nil
+	}
+	if math.IsInf(f, 0) {
+		return 0, false, fmt.Errorf("cannot convert float %s to integer: %w", pyvalue.FloatRepr(f), errOverflow)
+	}
+	t := math.Trunc(f)
+	if t >= 0x1p63 || t < -0x1p63 {
+		return 0, false, fmt.Errorf("integer %s does not fit in 64 bits: %w", pyvalue.FloatRepr(f), errOverflow)
+	}
+	return int64(t), true, nil
+}
+
+// toInt is upstream's to_int: None (ok false) for what int() rejects,
+// overflow included.
+func toInt(v any) (int64, bool) {
+	i, ok, err := pyInt(v)
+	if err != nil {
+		return 0, false
+	}
+	return i, ok
+}
+
+// mustInt is a bare int(): any failure stops the aggregation, as
+// upstream's traceback does.
+func mustInt(v any) (int64, error) {
+	i, ok, err := pyInt(v)
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		return 0, fmt.Errorf("int() cannot take %s %s", pyvalue.TypeName(v), pyvalue.Repr(v))
+	}
+	return i, nil
+}
