@@ -1,9 +1,11 @@
 package main
 
 import (
+	"fmt"
 	"io"
 
 	"github.com/inferencex/inferencex-go/pkg/cliargs"
+	"github.com/inferencex/inferencex-go/schemas"
 	"github.com/inferencex/inferencex-go/tools/resultproc/agentic"
 	"github.com/inferencex/inferencex-go/tools/resultproc/process"
 )
@@ -26,5 +28,11 @@ func agenticCmd(args []string, dir string, stdout, stderr io.Writer, lookup proc
 	if dir == "." {
 		dir = ""
 	}
-	return agentic.Run(agentic.Options{Lookup: agentic.Lookup(lookup), Dir: dir, Stdout: stdout, Stderr: stderr})
+	v, err := schemas.New()
+	if err != nil {
+		fmt.Fprintf(stderr, "resultproc agentic: %v\n", err)
+		return 1
+	}
+	return agentic.Run(agentic.Options{Lookup: agentic.Lookup(lookup), Dir: dir, Stdout: stdout, Stderr: stderr,
+		Validate: func(data []byte) error { return v.ValidateJSON(schemas.AgenticResult, data) }})
 }

@@ -35,6 +35,9 @@ type Options struct {
 	// messages show the paths as the environment gives them.
 	Dir            string
 	Stdout, Stderr io.Writer
+	// Validate, when set, checks the encoded result before it is written:
+	// a result its consumers would refuse is not written at all.
+	Validate func(data []byte) error
 }
 
 // paths holds a run's paths as upstream's pathlib writes them.
@@ -176,6 +179,11 @@ func run(o Options) error {
 	data, err := MarshalIndent(rounded)
 	if err != nil {
 		return fmt.Errorf("encoding the result: %w", err)
+	}
+	if o.Validate != nil {
+		if err := o.Validate(data); err != nil {
+			return fmt.Errorf("the result does not match the agentic-result schema: %w", err)
+		}
 	}
 	outPath := pyJoin(outputDir, name+".json")
 	if err := os.MkdirAll(p.fs(outputDir), 0o755); err != nil {
