@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -165,6 +166,10 @@ func simServer(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	// The first line of standard output is the address, for scripts.
 	fmt.Fprintln(stdout, url)
 	fmt.Fprintf(stderr, "loadgen sim-server: SIMULATED server for model %q listening on %s; prompt tokens are counted %s\n", cfg.Model, url, counting)
+	if n := cfg.GPUKVCacheTokens(); n > 0 {
+		// vLLM's start-up line, which resultproc agentic reads the KV pool size from.
+		fmt.Fprintf(stderr, "loadgen sim-server: GPU KV cache size: %s tokens\n", thousands(n))
+	}
 	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -179,4 +184,14 @@ func simServer(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	_ = srv.Shutdown(shutdown)
 	fmt.Fprintln(stderr, "loadgen sim-server: stopped:", context.Cause(ctx))
 	return 0
+}
+
+// thousands writes n with commas between groups of three digits, as
+// Python's "{:,}" does.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }

@@ -436,3 +436,11 @@ func TestReplayCacheCapacityEndToEnd(t *testing.T) {
 		t.Fatalf("hit rate did not follow capacity: %.3f (64 tokens) vs %.3f (1M tokens)", small, large)
 	}
 }
+
+func TestThousands(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 8192: "8,192", 1048576: "1,048,576", 123456789: "123,456,789"} {
+		if got := thousands(n); got != want {
+			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -309,3 +309,12 @@ func TestRecomputedBlockLeavesCPUTier(t *testing.T) {
 		t.Fatalf("CPU list has %d blocks, map %d", n, len(c.cpu))
 	}
 }
+
+func TestGPUKVCacheTokensCountsWholeBlocks(t *testing.T) {
+	for _, c := range []struct{ tokens, block, want int }{{0, 16, 0}, {8192, 64, 8192}, {1000, 16, 992}, {15, 16, 0}} {
+		cfg := Config{KVCacheTokens: c.tokens, BlockSize: c.block}
+		if got := cfg.GPUKVCacheTokens(); got != c.want {
+			t.Errorf("%d tokens in blocks of %d: %d, want %d", c.tokens, c.block, got, c.want)
+		}
+	}
+}

@@ -433,3 +433,12 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, chat bool) {
 	}
 	st.run(r.Context(), q, f, faultAt)
 }
+
+// GPUKVCacheTokens is the GPU tier's capacity in tokens as the cache holds
+// it (whole blocks), 0 with prefix caching off.
+func (c Config) GPUKVCacheTokens() int {
+	if c.KVCacheTokens <= 0 || c.BlockSize < 1 {
+		return 0
+	}
+	return c.KVCacheTokens / c.BlockSize * c.BlockSize
+}
