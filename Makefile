@@ -60,14 +60,9 @@ DEMO_TOKENIZER ?= $(CURDIR)/tools/loadgen/bench/testdata/tinytok
 DEMO_AGENTIC_DURATION ?= 5
 demo: build
 	@test -x bin/loadgen || { echo "make demo: bin/loadgen is missing (tools/loadgen has no command yet)"; exit 1; }
-	@scenario=(); \
-	  if ! ./bin/resultproc agentic --help 2>&1 | grep -q 'resultproc agentic'; then \
-	    echo "make demo: this resultproc has no agentic subcommand yet: the agentic-coding jobs are left out"; \
-	    scenario=(--scenario-type fixed-seq-len); \
-	  fi; \
-	  set -x; \
+	@set -x; \
 	  ./bin/e2e -out $(DEMO_OUT) -env TOKENIZER=$(DEMO_TOKENIZER) -env SIM_AGENTIC_DURATION=$(DEMO_AGENTIC_DURATION) -evals 1 \
-	    full-sweep --single-node --config-files demo/master.yaml --runner-config demo/runners.yaml "$${scenario[@]}"
+	    full-sweep --single-node --config-files demo/master.yaml --runner-config demo/runners.yaml
 
 tools: $(STATICCHECK) $(ACTIONLINT)
 
