@@ -18,6 +18,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -181,6 +182,12 @@ func run(o Options) error {
 		return fmt.Errorf("encoding the result: %w", err)
 	}
 	if o.Validate != nil {
+		// Python would write NaN or Infinity, which no JSON reader
+		// downstream takes: name the field rather than the byte offset.
+		if where := nonFinite(rounded, ""); where != "" {
+			return fmt.Errorf("the result does not match the agentic-result schema: %s is not a finite number "+
+				"(NaN or an infinity in the inputs, which upstream writes as is and JSON cannot hold)", where)
+		}
 		if err := o.Validate(data); err != nil {
 			return fmt.Errorf("the result does not match the agentic-result schema: %w", err)
 		}
@@ -489,4 +496,48 @@ func fixed(v any, prec int) string {
 // multiplication), one decimal, a percent sign.
 func percent(v any) string {
 	return fixed(asFloat(v)*100, 1) + "%"
+}
+
+// nonFinite returns the path (a.b.c, list items as [i]) of the first NaN or
+// infinite float in v, "" when there is none.
+func nonFinite(v any, path string) string {
+	switch x := v.(type) {
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return path
+		}
+	case *pyjson.Object:
+		for _, k := range x.Keys() {
+			e, _ := x.Get(k)
+			sub := k
+			if path != "" {
+				sub = path + "." + k
+			}
+			if w := nonFinite(e, sub); w != "" {
+				return w
+			}
+		}
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			sub := k
+			if path != "" {
+				sub = path + "." + k
+			}
+			if w := nonFinite(x[k], sub); w != "" {
+				return w
+			}
+		}
+	case []any:
+		for i, e := range x {
+			if w := nonFinite(e, fmt.Sprintf("%s[%d]", path, i)); w != "" {
+				return w
+			}
+		}
+	}
+	return ""
 }

@@ -58,3 +58,46 @@ func TestRefusedResultIsNotWritten(t *testing.T) {
 		t.Errorf("result written although refused (stat: %v)", err)
 	}
 }
+
+// TestNonFiniteResultNamesTheField: a gauge whose stat reads "nan" makes
+// upstream write NaN into the result; resultproc agentic refuses it, naming
+// the field, and writes nothing.
+func TestNonFiniteResultNamesTheField(t *testing.T) {
+	v, err := schemas.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join("testdata", "cases", "server_metrics_vllm")
+	dir := copyInputs(t, src)
+	export := filepath.Join(dir, "results", "aiperf_artifacts", "server_metrics_export.json")
+	data, err := os.ReadFile(export)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(data, []byte(`"vllm:kv_cache_usage_perc"`))
+	j := bytes.Index(data[i:], []byte(`"max": `))
+	if i < 0 || j < 0 {
+		t.Fatal("the fixture changed: no kv_cache_usage_perc max")
+	}
+	j += i + len(`"max": `)
+	k := j + bytes.IndexAny(data[j:], ",}")
+	data = append(append(append([]byte{}, data[:j]...), `"nan"`...), data[k:]...)
+	if err := os.WriteFile(export, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := readEnv(t, filepath.Join(src, "env"))
+	env["HOME"] = filepath.Join(dir, "no_home")
+	var stdout, stderr bytes.Buffer
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	rc := Run(Options{Lookup: lookup, Dir: dir, Stdout: &stdout, Stderr: &stderr,
+		Validate: func(data []byte) error { return v.ValidateJSON(schemas.AgenticResult, data) }})
+	if rc != 1 {
+		t.Fatalf("exit status %d, want 1; stderr:\n%s", rc, stderr.String())
+	}
+	if want := "server_metrics.kv_cache.gpu_usage_pct is not a finite number"; !strings.Contains(stderr.String(), want) {
+		t.Errorf("stderr does not contain %q:\n%s", want, stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out", env["RESULT_FILENAME"]+".json")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("result written although refused (stat: %v)", err)
+	}
+}
