@@ -24,6 +24,7 @@ import (
 	"github.com/inferencex/inferencex-go/pkg/atomicfile"
 	"github.com/inferencex/inferencex-go/pkg/pyjson"
 	"github.com/inferencex/inferencex-go/pkg/results"
+	"github.com/inferencex/inferencex-go/tools/resultproc/pyout"
 	"github.com/inferencex/inferencex-go/tools/resultproc/pyvalue"
 	"github.com/inferencex/inferencex-go/tools/resultproc/servermetrics"
 )
@@ -175,8 +176,8 @@ func run(o Options) error {
 		}
 		return err
 	}
-	rounded := RoundFloats(doc).(*pyjson.Object)
-	data, err := MarshalIndent(rounded)
+	rounded := pyout.RoundFloats(doc).(*pyjson.Object)
+	data, err := pyout.MarshalIndent(rounded)
 	if err != nil {
 		return fmt.Errorf("encoding the result: %w", err)
 	}

@@ -289,7 +289,7 @@ func turnIndex(v any, n int) (int, bool, error) {
 			f = 1
 		}
 	case json.Number:
-		if isIntLiteral(x) {
+		if pyvalue.IsIntLiteral(x) {
 			i, ok, err := pyInt(x)
 			if err != nil || !ok {
 				// Beyond 64 bits: past the end, or before the start.
@@ -309,7 +309,7 @@ func turnIndex(v any, n int) (int, bool, error) {
 			}
 			return int(i), false, nil
 		}
-		g, err := numberFloat(x)
+		g, err := pyvalue.NumberFloat(x)
 		if err != nil {
 			return 0, false, err
 		}

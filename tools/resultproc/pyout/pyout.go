@@ -1,4 +1,8 @@
-package agentic
+// Package pyout writes a result document the way upstream's Python
+// scripts do: round_floats(obj, 5) over the whole document, then
+// json.dump(obj, f, indent=2). Every result processor whose output is
+// compared byte for byte with upstream's goes through it.
+package pyout
 
 import (
 	"bytes"
@@ -10,6 +14,7 @@ import (
 
 	"github.com/inferencex/inferencex-go/pkg/pyjson"
 	"github.com/inferencex/inferencex-go/tools/resultproc/pynum"
+	"github.com/inferencex/inferencex-go/tools/resultproc/pyvalue"
 )
 
 // RoundFloats is upstream's round_floats(obj, 5) over a whole document:
@@ -19,10 +24,10 @@ import (
 func RoundFloats(v any) any {
 	switch x := v.(type) {
 	case json.Number:
-		if isIntLiteral(x) {
+		if pyvalue.IsIntLiteral(x) {
 			return x
 		}
-		if f, err := numberFloat(x); err == nil {
+		if f, err := pyvalue.NumberFloat(x); err == nil {
 			return RoundFloats(f)
 		}
 		return x
@@ -100,11 +105,11 @@ func writeIndent(b *bytes.Buffer, v any, depth int) error {
 	case int64:
 		b.WriteString(strconv.FormatInt(x, 10))
 	case json.Number:
-		if isIntLiteral(x) {
+		if pyvalue.IsIntLiteral(x) {
 			b.WriteString(string(x))
 			return nil
 		}
-		f, err := numberFloat(x)
+		f, err := pyvalue.NumberFloat(x)
 		if err != nil {
 			return err
 		}
