@@ -475,13 +475,9 @@ func asFloat(v any) float64 {
 // fixed is Python's format(v, ".Nf").
 func fixed(v any, prec int) string {
 	f := asFloat(v)
-	switch {
-	case math.IsNaN(f):
-		return "nan"
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		// format() spells these as repr() does.
+		return pyvalue.FloatRepr(f)
 	}
 	return strconv.FormatFloat(f, 'f', prec, 64)
 }

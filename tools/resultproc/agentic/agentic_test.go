@@ -2,6 +2,7 @@ package agentic
 
 import (
 	"encoding/json"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -147,5 +148,31 @@ func TestPyPath(t *testing.T) {
 		if got := pyPath(in); got != want {
 			t.Errorf("pyPath(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// The wants are Python 3.12's format(v, ".Nf") and format(v, ".1%").
+func TestFixedLikePythonFormat(t *testing.T) {
+	for _, c := range []struct {
+		in   float64
+		prec int
+		want string
+	}{
+		{math.NaN(), 2, "nan"},
+		{math.Inf(1), 3, "inf"},
+		{math.Inf(-1), 1, "-inf"},
+		{1.005, 2, "1.00"},
+		{2.5, 0, "2"},
+		{math.Copysign(0, -1), 1, "-0.0"},
+	} {
+		if got := fixed(c.in, c.prec); got != c.want {
+			t.Errorf("format(%v, '.%df') = %q, want %q", c.in, c.prec, got, c.want)
+		}
+	}
+	if got := percent(0.1234); got != "12.3%" {
+		t.Errorf("format(0.1234, '.1%%') = %q, want 12.3%%", got)
+	}
+	if got := percent(math.Inf(1)); got != "inf%" {
+		t.Errorf("format(inf, '.1%%') = %q, want inf%%", got)
 	}
 }
