@@ -19,10 +19,7 @@ import (
 func toFloat(v any) (float64, bool, error) {
 	switch x := v.(type) {
 	case bool:
-		if x {
-			return 1, true, nil
-		}
-		return 0, true, nil
+		return float64(boolInt(x)), true, nil
 	case json.Number:
 		f, err := pyvalue.NumberFloat(x)
 		return f, err == nil, err
@@ -42,10 +39,7 @@ func toFloat(v any) (float64, bool, error) {
 func pyInt(v any) (int64, bool, error) {
 	switch x := v.(type) {
 	case bool:
-		if x {
-			return 1, true, nil
-		}
-		return 0, true, nil
+		return boolInt(x), true, nil
 	case json.Number:
 		if pyvalue.IsIntLiteral(x) {
 			i, err := strconv.ParseInt(string(x), 10, 64)
@@ -66,6 +60,14 @@ func pyInt(v any) (int64, bool, error) {
 		return i, ok, nil
 	}
 	return 0, false, nil
+}
+
+// boolInt is int(b): bool is an int subclass in Python.
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // floatInt is int() of a float: truncation; NaN is a ValueError, an
