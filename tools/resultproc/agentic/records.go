@@ -87,9 +87,7 @@ func ReadRecords(path string) ([]Record, *Accounting, error) {
 func DecodeRecords(path string, r io.Reader) ([]Record, *Accounting, error) {
 	acc := &Accounting{Categories: &pyjson.Object{}}
 	var out []Record
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 1<<16), 1<<30)
-	sc.Split(splitLines)
+	sc := newLineScanner(r)
 	line := 0
 	for sc.Scan() {
 		line++
@@ -111,6 +109,16 @@ func DecodeRecords(path string, r io.Reader) ([]Record, *Accounting, error) {
 	acc.Profiled = int64(len(out))
 	acc.Dropped = acc.Total - acc.Profiled
 	return out, acc, nil
+}
+
+// newLineScanner reads r line by line as Python iterates a text file,
+// with room for lines of up to 1 GiB (one row holds a whole
+// conversation).
+func newLineScanner(r io.Reader) *bufio.Scanner {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 1<<16), 1<<30)
+	sc.Split(splitLines)
+	return sc
 }
 
 // splitLines splits as Python's text files iterate: a line ends at \n,

@@ -1,7 +1,6 @@
 package agentic
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -152,9 +151,7 @@ func (t *TraceLengths) readJSONL(p string) error {
 		return nil
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 1<<16), 1<<30)
-	sc.Split(splitLines)
+	sc := newLineScanner(f)
 	line := 0
 	for sc.Scan() {
 		line++
