@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/inferencex/inferencex-go/pkg/diag"
 	"github.com/inferencex/inferencex-go/pkg/pyjson"
 	"github.com/inferencex/inferencex-go/pkg/results"
 	"github.com/inferencex/inferencex-go/tools/resultproc/pynum"
@@ -183,7 +184,7 @@ func decodeRow(text []byte, acc *Accounting) (Record, bool, error) {
 		return Record{}, false, err
 	}
 	if !isObj {
-		return Record{}, false, fmt.Errorf("a record must be a JSON object, not %s", jsonKind(text))
+		return Record{}, false, fmt.Errorf("a record must be a JSON object, not %s", diag.JSONKind(text))
 	}
 	acc.Total++
 	var rec Record
@@ -193,7 +194,7 @@ func decodeRow(text []byte, acc *Accounting) (Record, bool, error) {
 			return Record{}, false, fmt.Errorf("metadata: %w", err)
 		}
 		if m == nil {
-			return Record{}, false, fmt.Errorf("metadata must be an object, not %s", jsonKind(raw))
+			return Record{}, false, fmt.Errorf("metadata must be an object, not %s", diag.JSONKind(raw))
 		}
 		rec.Meta = m
 	}
@@ -340,27 +341,6 @@ func (r *Record) setMetrics(raw json.RawMessage) error {
 		r.metrics[i] = v
 	}
 	return nil
-}
-
-// jsonKind names the JSON type of an encoded value, for messages.
-func jsonKind(raw []byte) string {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		return "nothing"
-	}
-	switch raw[0] {
-	case '{':
-		return "an object"
-	case '[':
-		return "a list"
-	case '"':
-		return "a string"
-	case 't', 'f':
-		return "a boolean"
-	case 'n':
-		return "null"
-	}
-	return "a number"
 }
 
 // errorCategory is upstream's _error_category: the first of an error
