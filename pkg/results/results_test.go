@@ -316,7 +316,7 @@ func TestAgenticResults(t *testing.T) {
 
 	// The schema follows scenario_type both ways.
 	var se *schemas.Error
-	if _, err := parse(strings.Replace(none, `"kv_offloading": "none"`, `"kv_offloading": 1`, 1)); !errors.As(err, &se) || !strings.Contains(err.Error(), "/kv_offloading: must be one of") {
+	if _, err := parse(strings.Replace(none, `"kv_offloading": "none"`, `"kv_offloading": 1`, 1)); !errors.As(err, &se) || !strings.Contains(err.Error(), "/kv_offloading: expected string, got number") {
 		t.Errorf("a broken agentic result: %v", err)
 	}
 	if _, err := parse(strings.Replace(fixedDoc, `"hw": "h200",`, `"hw": "h200", "scenario_type": "agentic-coding",`, 1)); err == nil ||

@@ -631,7 +631,7 @@ func TestResultsBadAgentic(t *testing.T) {
 		t.Fatal(err)
 	}
 	bad := strings.Replace(string(data), `"adapter": "vllm"`, `"adapter": 7`, 1)
-	bad = strings.Replace(bad, `"kv_offloading": "none"`, `"kv_offloading": "ssd"`, 1)
+	bad = strings.Replace(bad, `"kv_offloading": "none"`, `"kv_offloading": 7`, 1)
 	if bad == string(data) {
 		t.Fatal("the fixture changed: nothing replaced")
 	}
@@ -659,7 +659,7 @@ func TestResultsBadAgentic(t *testing.T) {
 	}
 	stderr = strings.ReplaceAll(strings.ReplaceAll(stderr, dir, "DIR"), out, "OUT")
 	for _, want := range []string{
-		`DIR/bmk_agentic_x/x.json: kv_offloading: must be one of "none", "dram", got string "ssd"`,
+		`DIR/bmk_agentic_x/x.json: kv_offloading: expected string, got number 7`,
 		"DIR/bmk_agentic_x/x.json: server_metrics.adapter: must be one of",
 		"DIR/bmk_agentic_y/y.json: isl: required key is missing",
 		"2 results for one configuration (dsr1 cluster:b200-dgxc vllm fp8 agentic tp8 ep1 dpa=false kv=none conc=32)",
