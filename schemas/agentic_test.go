@@ -1,7 +1,6 @@
 package schemas
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -165,25 +164,7 @@ func TestAgenticResultRejects(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			doc := edit(t, c.doc, c.f)
 			err := v.ValidateJSON(AgenticResult, []byte(doc))
-			var se *Error
-			if !errors.As(err, &se) {
-				t.Fatalf("want *Error, got %v", err)
-			}
-			var got []string
-			for _, vi := range se.Violations {
-				got = append(got, vi.Pointer+": "+vi.Message)
-			}
-			for _, w := range c.want {
-				found := false
-				for _, g := range got {
-					if strings.HasPrefix(g, w) {
-						found = true
-					}
-				}
-				if !found {
-					t.Errorf("missing violation %q in:\n%s", w, strings.Join(got, "\n"))
-				}
-			}
+			wantViolations(t, err, c.want)
 		})
 	}
 }

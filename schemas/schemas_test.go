@@ -3,6 +3,7 @@ package schemas
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -300,26 +301,27 @@ func TestValidate(t *testing.T) {
 				}
 				return
 			}
-			var se *Error
-			if !errors.As(err, &se) {
-				t.Fatalf("want *Error, got %v", err)
-			}
-			var got []string
-			for _, vi := range se.Violations {
-				got = append(got, vi.Pointer+": "+vi.Message)
-			}
-			for _, w := range c.want {
-				found := false
-				for _, g := range got {
-					if strings.HasPrefix(g, w) {
-						found = true
-					}
-				}
-				if !found {
-					t.Errorf("missing violation %q in:\n%s", w, strings.Join(got, "\n"))
-				}
-			}
+			wantViolations(t, err, c.want)
 		})
+	}
+}
+
+// wantViolations checks that err is a validation *Error and that each of
+// want begins one of its "pointer: message" lines.
+func wantViolations(t *testing.T, err error, want []string) {
+	t.Helper()
+	var se *Error
+	if !errors.As(err, &se) {
+		t.Fatalf("want *Error, got %v", err)
+	}
+	var got []string
+	for _, vi := range se.Violations {
+		got = append(got, vi.Pointer+": "+vi.Message)
+	}
+	for _, w := range want {
+		if !slices.ContainsFunc(got, func(g string) bool { return strings.HasPrefix(g, w) }) {
+			t.Errorf("missing violation %q in:\n%s", w, strings.Join(got, "\n"))
+		}
 	}
 }
 

@@ -31,10 +31,11 @@ import subprocess
 import sys
 import tempfile
 
+from agentic_replay import record_replay
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 TESTDATA = ROOT / "tools" / "resultproc" / "agentic" / "testdata"
 CASES = TESTDATA / "cases"
-TINYTOK = ROOT / "tools" / "loadgen" / "bench" / "testdata" / "tinytok"
 VALID_REPLAY = ROOT / "tools" / "resultproc" / "agenticvalid" / "testdata" / "replay"
 
 REPLAYS = {
@@ -45,31 +46,9 @@ REPLAYS = {
 
 
 def remake_replay(name, sim_flags):
-    loadgen = str(ROOT / "bin" / "loadgen")
     out = TESTDATA / name
-    with tempfile.TemporaryDirectory() as tmp:
-        traces = pathlib.Path(tmp) / "traces.jsonl"
-        subprocess.run([loadgen, "traces", "synth", "--traces", "4", "--min-turns", "3", "--max-turns", "6",
-                        "--first-input", "700", "--shared-prefix", "128", "--turn-input", "120",
-                        "--output-tokens", "8", "--think-time", "0.05", "--output", str(traces)], check=True)
-        sim = subprocess.Popen([loadgen, "sim-server", "--model", "m", "--port", "0", "--decode-step-ms", "1",
-                                "--prefill-ms-per-token", "0.0005", "--tokenizer", str(TINYTOK), *sim_flags],
-                               stdout=subprocess.PIPE, text=True)
-        try:
-            url = sim.stdout.readline().strip()
-            if out.exists():
-                shutil.rmtree(out)
-            subprocess.run([loadgen, "replay", "--url", url, "--model", "m", "--tokenizer", str(TINYTOK),
-                            "--concurrency", "3", "--benchmark-duration", "2.5", "--input-file", str(traces),
-                            "--custom-dataset-type", "weka_trace", "--output-artifact-dir", str(out),
-                            "--warmup-requests-per-lane", "1", "--slice-duration", "0.5", "--stats-interval", "0",
-                            "--server-metrics-interval", "0.5",
-                            "--use-server-token-count", "--streaming", "--no-gpu-telemetry",
-                            "--tokenizer-trust-remote-code", "--random-seed", "42"],
-                           check=True, stdout=subprocess.DEVNULL)
-        finally:
-            sim.terminate()
-            sim.wait()
+    record_replay(out, traces=4, max_turns=6, first_input=700, turn_input=120, prefill_ms_per_token="0.0005",
+                  concurrency=3, duration="2.5", sim_flags=sim_flags, replay_flags=["--server-metrics-interval", "0.5"])
     # Only the three files the aggregation reads are kept.
     for p in out.iterdir():
         if p.name not in ("profile_export.jsonl", "profile_export_aiperf.json", "server_metrics_export.json"):

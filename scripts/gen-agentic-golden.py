@@ -26,40 +26,18 @@ import pathlib
 import shutil
 import subprocess
 import sys
-import tempfile
+
+from agentic_replay import record_replay
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CASES = ROOT / "tools" / "resultproc" / "agenticvalid" / "testdata" / "cases"
 REPLAY = ROOT / "tools" / "resultproc" / "agenticvalid" / "testdata" / "replay"
-TINYTOK = ROOT / "tools" / "loadgen" / "bench" / "testdata" / "tinytok"
 
 
 def remake_replay():
-    """Runs bin/loadgen: synthesized traces replayed against the simulated
-    server, the artifacts kept under REPLAY."""
-    loadgen = str(ROOT / "bin" / "loadgen")
-    with tempfile.TemporaryDirectory() as tmp:
-        traces = pathlib.Path(tmp) / "traces.jsonl"
-        subprocess.run([loadgen, "traces", "synth", "--traces", "3", "--min-turns", "3", "--max-turns", "5",
-                        "--first-input", "600", "--shared-prefix", "128", "--turn-input", "100",
-                        "--output-tokens", "8", "--think-time", "0.05", "--output", str(traces)], check=True)
-        sim = subprocess.Popen([loadgen, "sim-server", "--model", "m", "--port", "0", "--decode-step-ms", "1",
-                                "--prefill-ms-per-token", "0.0001", "--tokenizer", str(TINYTOK)],
-                               stdout=subprocess.PIPE, text=True)
-        try:
-            url = sim.stdout.readline().strip()
-            if REPLAY.exists():
-                shutil.rmtree(REPLAY)
-            subprocess.run([loadgen, "replay", "--url", url, "--model", "m", "--tokenizer", str(TINYTOK),
-                            "--concurrency", "2", "--benchmark-duration", "1.5", "--input-file", str(traces),
-                            "--custom-dataset-type", "weka_trace", "--output-artifact-dir", str(REPLAY),
-                            "--warmup-requests-per-lane", "1", "--slice-duration", "0.5", "--stats-interval", "0",
-                            "--use-server-token-count", "--streaming", "--no-gpu-telemetry",
-                            "--tokenizer-trust-remote-code", "--random-seed", "42"],
-                           check=True, stdout=subprocess.DEVNULL)
-        finally:
-            sim.terminate()
-            sim.wait()
+    """Records the replay the replay_* cases start from under REPLAY."""
+    record_replay(REPLAY, traces=3, max_turns=5, first_input=600, turn_input=100, prefill_ms_per_token="0.0001",
+                  concurrency=2, duration="1.5")
 
 
 def replay_case(errors=0, kinds=()):

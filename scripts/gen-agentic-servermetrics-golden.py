@@ -12,8 +12,11 @@ server_metrics_export.json (absent for a run without one) and any server logs
 golden.json, holds the logs find_server_log_paths picks, each log's capacity
 as the vLLM and SGLang parsers read it, and the nested server_metrics block
 after round_floats (or the exception upstream raises), with the warnings.
-loadgen's promscrape exports (tools/loadgen/promscrape/testdata) are run too,
-into testdata/promscrape/<name>.golden.json.
+loadgen's promscrape exports (tools/loadgen/promscrape/testdata/
+*.server_metrics_export.json, themselves golden files) are run too: into
+testdata/promscrape/<name>.golden.json here, and, for loadgen's own test that
+upstream's adapters read its export, the unrounded nested block with its
+warnings into tools/loadgen/promscrape/testdata/<name>.upstream-server-metrics.json.
 
 Run from the repository root:
 
@@ -115,13 +118,19 @@ def main():
 
         exports = sorted(PROMSCRAPE.glob("*.server_metrics_export.json"))
         if not exports:
-            sys.exit(f"no *.server_metrics_export.json in {PROMSCRAPE}")
+            sys.exit(f"no *.server_metrics_export.json in {PROMSCRAPE}: "
+                     "run go test ./tools/loadgen/promscrape/ -update first")
         (TESTDATA / "promscrape").mkdir(exist_ok=True)
         for path in exports:
             name = path.name.split(".")[0]
             framework = FRAMEWORKS.get(name.split("-")[0], name)
-            doc = run(agg, server_metrics.load_server_metrics(path), framework, [], [])
-            write(TESTDATA / "promscrape" / f"{name}.golden.json", doc)
+            export = server_metrics.load_server_metrics(path)
+            write(TESTDATA / "promscrape" / f"{name}.golden.json", run(agg, export, framework, [], []))
+            _, nested, warnings = agg.compute_server_metrics(export, framework=framework, records=[])
+            nested["warnings"] = warnings
+            out = PROMSCRAPE / f"{name}.upstream-server-metrics.json"
+            out.write_text(json.dumps(nested, indent=1, sort_keys=True) + "\n")
+            print(f"wrote {out.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

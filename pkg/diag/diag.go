@@ -4,6 +4,7 @@
 package diag
 
 import (
+	"bytes"
 	"fmt"
 	"sort"
 	"strconv"
@@ -113,4 +114,27 @@ func plainKey(s string) bool {
 // AppendToken extends a JSON pointer by one key or index.
 func AppendToken(ptr, tok string) string {
 	return ptr + "/" + strings.ReplaceAll(strings.ReplaceAll(tok, "~", "~0"), "/", "~1")
+}
+
+// JSONKind names the JSON type of an encoded value by its first byte, for
+// messages about a value of the wrong type ("expected an object, got a
+// list"). It does not check that the rest is valid JSON.
+func JSONKind(raw []byte) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return "nothing"
+	}
+	switch raw[0] {
+	case '{':
+		return "an object"
+	case '[':
+		return "a list"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	return "a number"
 }

@@ -56,3 +56,22 @@ func TestListErrorAndSort(t *testing.T) {
 		t.Fatal("errors.As must find the List")
 	}
 }
+
+func TestJSONKind(t *testing.T) {
+	for raw, want := range map[string]string{
+		"":         "nothing",
+		" \n\t":    "nothing",
+		`{"a": 1}`: "an object",
+		" [1, 2]":  "a list",
+		`"text"`:   "a string",
+		"true":     "a boolean",
+		"false\n":  "a boolean",
+		"null":     "null",
+		"-1.5e3":   "a number",
+		"12":       "a number",
+	} {
+		if got := JSONKind([]byte(raw)); got != want {
+			t.Errorf("JSONKind(%q) = %q, want %q", raw, got, want)
+		}
+	}
+}

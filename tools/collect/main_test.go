@@ -32,6 +32,48 @@ func checkGolden(t *testing.T, name, got string) {
 	golden.Check(t, filepath.Join("testdata", name+".golden"), []byte(got))
 }
 
+// writeFiles writes each of files (relative path: content) under dir.
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for p, c := range files {
+		full := filepath.Join(dir, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// resultsLikeUpstream runs `results DIR bmk` (and flags) into a fresh
+// output directory and checks its stdout and agg_bmk.json against what
+// upstream's collect_results.py wrote, recorded in testdata/origName. It
+// returns the aggregate, the output directory and stderr.
+func resultsLikeUpstream(t *testing.T, origName string, args ...string) (got []byte, out, stderr string) {
+	t.Helper()
+	var orig map[string]any
+	readOriginal(t, origName, &orig)
+	out = t.TempDir()
+	args = append([]string{"results"}, args...)
+	args = append(args, "--output-dir", out)
+	code, stdout, stderr := invoke(t, nil, args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if stdout != orig["stdout"] {
+		t.Errorf("stdout %q, upstream printed %q", stdout, orig["stdout"])
+	}
+	got, err := os.ReadFile(filepath.Join(out, "agg_bmk.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != orig["agg_bmk.json"] {
+		t.Errorf("agg_bmk.json differs from upstream's")
+	}
+	return got, out, stderr
+}
+
 func readOriginal(t *testing.T, name string, v any) {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", name))
@@ -66,23 +108,7 @@ func copyTree(t *testing.T, from, to string) {
 }
 
 func TestResultsLikeOriginal(t *testing.T) {
-	var orig map[string]any
-	readOriginal(t, "original-results.json", &orig)
-	out := t.TempDir()
-	code, stdout, stderr := invoke(t, nil, "results", "testdata/results", "bmk", "--output-dir", out)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	if stdout != orig["stdout"] {
-		t.Errorf("stdout %q, the original printed %q", stdout, orig["stdout"])
-	}
-	got, err := os.ReadFile(filepath.Join(out, "agg_bmk.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(got) != orig["agg_bmk.json"] {
-		t.Errorf("agg_bmk.json differs from the original's")
-	}
+	_, out, stderr := resultsLikeUpstream(t, "original-results.json", "testdata/results", "bmk")
 	checkGolden(t, "results-ok", strings.ReplaceAll(stderr, out, "OUT"))
 }
 
@@ -91,23 +117,7 @@ func TestResultsLikeOriginal(t *testing.T) {
 // transfer, loadgen's request accounting) aggregate byte for byte as
 // upstream main's collect_results.py aggregates them, accounting included.
 func TestResultsTodayLikeUpstream(t *testing.T) {
-	var orig map[string]any
-	readOriginal(t, "original-results-today.json", &orig)
-	out := t.TempDir()
-	code, stdout, stderr := invoke(t, nil, "results", "../summarize/testdata/sweep-today/results", "bmk", "--output-dir", out)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	if stdout != orig["stdout"] {
-		t.Errorf("stdout %q, upstream printed %q", stdout, orig["stdout"])
-	}
-	got, err := os.ReadFile(filepath.Join(out, "agg_bmk.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(got) != orig["agg_bmk.json"] {
-		t.Errorf("agg_bmk.json differs from upstream's")
-	}
+	got, out, stderr := resultsLikeUpstream(t, "original-results-today.json", "../summarize/testdata/sweep-today/results", "bmk")
 	for _, want := range []string{`"failed": 3`, `"canceled": 4`, `"recipe_fingerprint": "`, `"decode_pp": 2`, `"prefill_hw": "gb200"`, `"num_decode_gpu": 0`} {
 		if !strings.Contains(string(got), want) {
 			t.Errorf("the aggregate has no %s", want)
@@ -136,15 +146,7 @@ func dirtyDir(t *testing.T) string {
 		"bmk_d/agg_d.json":         strings.Replace(strings.Replace(string(good), `"conc": 4`, `"conc": 8`, 1), `"hw": "h200",`, ``, 1),
 		"server_logs_x/server.log": "not json, not .json",
 	}
-	for p, c := range files {
-		full := filepath.Join(dir, p)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, dir, files)
 	return dir
 }
 
@@ -592,23 +594,7 @@ func TestBinary(t *testing.T) {
 // path order, agentic rows as process_agentic_result.py wrote them (power
 // fields included).
 func TestResultsAgenticLikeUpstream(t *testing.T) {
-	var orig map[string]any
-	readOriginal(t, "original-results-agentic.json", &orig)
-	out := t.TempDir()
-	code, stdout, stderr := invoke(t, nil, "results", "testdata/results-agentic", "bmk", "--output-dir", out, "--strict")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	if stdout != orig["stdout"] {
-		t.Errorf("stdout %q, upstream printed %q", stdout, orig["stdout"])
-	}
-	got, err := os.ReadFile(filepath.Join(out, "agg_bmk.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(got) != orig["agg_bmk.json"] {
-		t.Errorf("agg_bmk.json differs from upstream's")
-	}
+	got, out, stderr := resultsLikeUpstream(t, "original-results-agentic.json", "testdata/results-agentic", "bmk", "--strict")
 	for _, want := range []string{`"scenario_type": "agentic-coding"`, `"avg_power_w": 635.0`, `"tput_per_gpu": `, `"is_multinode": true`} {
 		if !strings.Contains(string(got), want) {
 			t.Errorf("the aggregate has no %s", want)
@@ -643,15 +629,7 @@ func TestResultsBadAgentic(t *testing.T) {
 		// The same agentic job again under another name.
 		"bmk_agentic_z/z.json": string(data),
 	}
-	for p, c := range files {
-		full := filepath.Join(dir, p)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFiles(t, dir, files)
 	out := t.TempDir()
 	code, _, stderr := invoke(t, nil, "results", dir, "bmk", "--output-dir", out)
 	if code != 0 {

@@ -276,12 +276,12 @@ func TestNewRejectsBadURLs(t *testing.T) {
 
 // TestUpstreamAdaptersReadTheExport checks what upstream's agentic
 // aggregation (utils/agentic/aggregation/server_metrics.py, run by
-// scripts/gen-agentic-server-metrics-golden.py on the golden export above)
+// scripts/gen-agentic-servermetrics-golden.py on the golden export above)
 // made of it: the numbers the scrapes imply.
 func TestUpstreamAdaptersReadTheExport(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join("testdata", "vllm.upstream-server-metrics.json"))
 	if err != nil {
-		t.Fatalf("%v (scripts/gen-agentic-server-metrics-golden.py writes it)", err)
+		t.Fatalf("%v (scripts/gen-agentic-servermetrics-golden.py writes it)", err)
 	}
 	var got struct {
 		Adapter string `json:"adapter"`
@@ -398,7 +398,7 @@ func TestFrameworkExports(t *testing.T) {
 			golden.Check(t, filepath.Join("testdata", c.name+".server_metrics_export.json"), validate(t, out))
 			b, err := os.ReadFile(filepath.Join("testdata", c.name+".upstream-server-metrics.json"))
 			if err != nil {
-				t.Fatalf("%v (scripts/gen-agentic-server-metrics-golden.py writes it)", err)
+				t.Fatalf("%v (scripts/gen-agentic-servermetrics-golden.py writes it)", err)
 			}
 			var up map[string]any
 			if err := json.Unmarshal(b, &up); err != nil {

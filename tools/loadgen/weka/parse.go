@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/inferencex/inferencex-go/pkg/diag"
 )
 
 // Parse reads one trace from its JSON text. Errors name the field path
@@ -266,25 +268,13 @@ func missing(path string) error { return fieldErr(path, "missing (required)") }
 
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
 
-// kind names the JSON type of raw, for messages.
+// kind names the JSON type of raw, for messages; a number is shown, as
+// the wrong number is the usual mistake.
 func kind(raw []byte) string {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		return "nothing"
+	if k := diag.JSONKind(raw); k != "a number" {
+		return k
 	}
-	switch raw[0] {
-	case '{':
-		return "an object"
-	case '[':
-		return "a list"
-	case '"':
-		return "a string"
-	case 't', 'f':
-		return "a boolean"
-	case 'n':
-		return "null"
-	}
-	return "the number " + quote(raw)
+	return "the number " + quote(bytes.TrimSpace(raw))
 }
 
 func quote(raw []byte) string {

@@ -25,6 +25,7 @@ import (
 	"github.com/inferencex/inferencex-go/pkg/atomicfile"
 	"github.com/inferencex/inferencex-go/pkg/pyjson"
 	"github.com/inferencex/inferencex-go/pkg/results"
+	"github.com/inferencex/inferencex-go/tools/resultproc/pyout"
 	"github.com/inferencex/inferencex-go/tools/resultproc/pyvalue"
 	"github.com/inferencex/inferencex-go/tools/resultproc/servermetrics"
 )
@@ -176,8 +177,8 @@ func run(o Options) error {
 		}
 		return err
 	}
-	rounded := RoundFloats(doc).(*pyjson.Object)
-	data, err := MarshalIndent(rounded)
+	rounded := pyout.RoundFloats(doc).(*pyjson.Object)
+	data, err := pyout.MarshalIndent(rounded)
 	if err != nil {
 		return fmt.Errorf("encoding the result: %w", err)
 	}
@@ -481,13 +482,9 @@ func asFloat(v any) float64 {
 // fixed is Python's format(v, ".Nf").
 func fixed(v any, prec int) string {
 	f := asFloat(v)
-	switch {
-	case math.IsNaN(f):
-		return "nan"
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		// format() spells these as repr() does.
+		return pyvalue.FloatRepr(f)
 	}
 	return strconv.FormatFloat(f, 'f', prec, 64)
 }

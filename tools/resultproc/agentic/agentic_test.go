@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/inferencex/inferencex-go/pkg/pyjson"
 )
 
 // The expected values below are what Python 3.12 prints for the same
@@ -46,51 +44,6 @@ func TestIntStatsMeanKeepsPythonType(t *testing.T) {
 		if got := intStats(c.in).vals[0]; got != c.want {
 			t.Errorf("mean(%v) = %#v, want %#v", c.in, got, c.want)
 		}
-	}
-}
-
-func TestRoundFloats(t *testing.T) {
-	for _, c := range []struct {
-		in   any
-		want string
-	}{
-		{2.5e-6, "0.0"},
-		{-0.000001, "-0.0"},
-		{1.000004, "1"},
-		{123456.789995, "123456.78999"},
-		{0.000015, "2e-05"},
-		{0.0, "0.0"},
-		{-3.0, "-3"},
-		{1e20, "100000000000000000000"},
-		{1.2345678901234567e25, "12345678901234566097272832"},
-		{json.Number("7"), "7"},
-		{math.Inf(1), "Infinity"},
-		{math.NaN(), "NaN"},
-		{"text", `"text"`},
-	} {
-		b, err := MarshalIndent(RoundFloats(c.in))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if string(b) != c.want {
-			t.Errorf("round_floats(%v) writes %s, want %s", c.in, b, c.want)
-		}
-	}
-}
-
-func TestMarshalIndentLikePython(t *testing.T) {
-	o := &pyjson.Object{}
-	o.Set("a", []any{int64(1), &pyjson.Object{}, []any{}})
-	inner := &pyjson.Object{}
-	inner.Set("é", nil)
-	o.Set("b", inner)
-	got, err := MarshalIndent(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := "{\n  \"a\": [\n    1,\n    {},\n    []\n  ],\n  \"b\": {\n    \"\\u00e9\": null\n  }\n}"
-	if string(got) != want {
-		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
 
@@ -195,5 +148,31 @@ func TestPyPath(t *testing.T) {
 		if got := pyPath(in); got != want {
 			t.Errorf("pyPath(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// The wants are Python 3.12's format(v, ".Nf") and format(v, ".1%").
+func TestFixedLikePythonFormat(t *testing.T) {
+	for _, c := range []struct {
+		in   float64
+		prec int
+		want string
+	}{
+		{math.NaN(), 2, "nan"},
+		{math.Inf(1), 3, "inf"},
+		{math.Inf(-1), 1, "-inf"},
+		{1.005, 2, "1.00"},
+		{2.5, 0, "2"},
+		{math.Copysign(0, -1), 1, "-0.0"},
+	} {
+		if got := fixed(c.in, c.prec); got != c.want {
+			t.Errorf("format(%v, '.%df') = %q, want %q", c.in, c.prec, got, c.want)
+		}
+	}
+	if got := percent(0.1234); got != "12.3%" {
+		t.Errorf("format(0.1234, '.1%%') = %q, want 12.3%%", got)
+	}
+	if got := percent(math.Inf(1)); got != "inf%" {
+		t.Errorf("format(inf, '.1%%') = %q, want inf%%", got)
 	}
 }

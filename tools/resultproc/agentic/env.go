@@ -254,22 +254,22 @@ func (e env) gpuShape() (*shape, error) {
 		s.dpAttention = "true"
 	}
 	f := s.fields
-	f.Set("prefill_num_workers", v["PREFILL_NUM_WORKERS"])
-	f.Set("prefill_tp", v["PREFILL_TP"])
-	f.Set("prefill_pp", v["PREFILL_PP_SIZE"])
-	f.Set("prefill_dcp_size", v["PREFILL_DCP_SIZE"])
-	f.Set("prefill_pcp_size", v["PREFILL_PCP_SIZE"])
-	f.Set("prefill_ep", v["PREFILL_EP"])
-	f.Set("prefill_dp_attention", prefillDP)
-	f.Set("num_prefill_gpu", prefillGPU)
-	f.Set("decode_num_workers", v["DECODE_NUM_WORKERS"])
-	f.Set("decode_tp", v["DECODE_TP"])
-	f.Set("decode_pp", v["DECODE_PP_SIZE"])
-	f.Set("decode_dcp_size", v["DECODE_DCP_SIZE"])
-	f.Set("decode_pcp_size", v["DECODE_PCP_SIZE"])
-	f.Set("decode_ep", v["DECODE_EP"])
-	f.Set("decode_dp_attention", decodeDP)
-	f.Set("num_decode_gpu", decodeGPU)
+	// The same eight fields for each role, prefill's first: the key order
+	// is upstream's.
+	for _, r := range []struct {
+		key, env string
+		dp       string
+		gpus     int64
+	}{{"prefill", "PREFILL", prefillDP, prefillGPU}, {"decode", "DECODE", decodeDP, decodeGPU}} {
+		f.Set(r.key+"_num_workers", v[r.env+"_NUM_WORKERS"])
+		f.Set(r.key+"_tp", v[r.env+"_TP"])
+		f.Set(r.key+"_pp", v[r.env+"_PP_SIZE"])
+		f.Set(r.key+"_dcp_size", v[r.env+"_DCP_SIZE"])
+		f.Set(r.key+"_pcp_size", v[r.env+"_PCP_SIZE"])
+		f.Set(r.key+"_ep", v[r.env+"_EP"])
+		f.Set(r.key+"_dp_attention", r.dp)
+		f.Set("num_"+r.key+"_gpu", r.gpus)
+	}
 	if prefillHW != "" {
 		f.Set("prefill_hw", prefillHW)
 		f.Set("decode_hw", decodeHW)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/inferencex/inferencex-go/pkg/pyjson"
 	"github.com/inferencex/inferencex-go/pkg/results"
+	"github.com/inferencex/inferencex-go/tools/resultproc/pyout"
 )
 
 // FuzzRecords feeds arbitrary profile_export.jsonl text through the
@@ -36,7 +37,7 @@ func FuzzRecords(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if _, err := MarshalIndent(RoundFloats(out)); err != nil {
+		if _, err := pyout.MarshalIndent(pyout.RoundFloats(out)); err != nil {
 			t.Fatalf("result cannot be written: %v", err)
 		}
 		if _, err := profileTotals(recs); err != nil {
@@ -75,7 +76,7 @@ func FuzzAggregate(f *testing.F) {
 				t.Fatalf("hit rate %#v is not a float", hit)
 			}
 		}
-		if _, err := MarshalIndent(RoundFloats(o)); err != nil {
+		if _, err := pyout.MarshalIndent(pyout.RoundFloats(o)); err != nil {
 			t.Fatalf("aggregate cannot be written back: %v", err)
 		}
 	})

@@ -2,11 +2,9 @@ package agentic
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 
 	"github.com/inferencex/inferencex-go/tools/resultproc/pynum"
 	"github.com/inferencex/inferencex-go/tools/resultproc/pyvalue"
@@ -17,38 +15,13 @@ import (
 // upstream's helpers let through: to_float and to_int turn TypeError and
 // ValueError (to_int OverflowError too) into None, a bare int() does not.
 
-// errOverflow marks a value Python would turn into an OverflowError.
-var errOverflow = errors.New("value out of range")
-
-func isIntLiteral(n json.Number) bool { return !strings.ContainsAny(string(n), ".eE") }
-
-// numberFloat is float() of a JSON number as Python decoded it: an int
-// literal too large for a float overflows, a float literal too large was
-// already infinite when Python read it.
-func numberFloat(n json.Number) (float64, error) {
-	f, err := strconv.ParseFloat(string(n), 64)
-	if err != nil {
-		if errors.Is(err, strconv.ErrRange) {
-			if isIntLiteral(n) {
-				return 0, fmt.Errorf("int %s too large to convert to float: %w", n, errOverflow)
-			}
-			return f, nil
-		}
-		return 0, fmt.Errorf("invalid number %s", n)
-	}
-	return f, nil
-}
-
 // toFloat is upstream's to_float: ok is false where it returns None.
 func toFloat(v any) (float64, bool, error) {
 	switch x := v.(type) {
 	case bool:
-		if x {
-			return 1, true, nil
-		}
-		return 0, true, nil
+		return float64(boolInt(x)), true, nil
 	case json.Number:
-		f, err := numberFloat(x)
+		f, err := pyvalue.NumberFloat(x)
 		return f, err == nil, err
 	case float64:
 		return x, true, nil
@@ -60,25 +33,22 @@ func toFloat(v any) (float64, bool, error) {
 }
 
 // pyInt is int() of a value: ok false where Python raises TypeError or
-// ValueError, an error wrapping errOverflow where it raises OverflowError
+// ValueError, an error wrapping pyvalue.ErrOverflow where it raises OverflowError
 // (an infinity) or where the integer does not fit in 64 bits (Python has
 // no limit; such a value has no meaning in these files).
 func pyInt(v any) (int64, bool, error) {
 	switch x := v.(type) {
 	case bool:
-		if x {
-			return 1, true, nil
-		}
-		return 0, true, nil
+		return boolInt(x), true, nil
 	case json.Number:
-		if isIntLiteral(x) {
+		if pyvalue.IsIntLiteral(x) {
 			i, err := strconv.ParseInt(string(x), 10, 64)
 			if err != nil {
-				return 0, false, fmt.Errorf("integer %s does not fit in 64 bits: %w", x, errOverflow)
+				return 0, false, fmt.Errorf("integer %s does not fit in 64 bits: %w", x, pyvalue.ErrOverflow)
 			}
 			return i, true, nil
 		}
-		f, err := numberFloat(x)
+		f, err := pyvalue.NumberFloat(x)
 		if err != nil {
 			return 0, false, err
 		}
@@ -92,6 +62,14 @@ func pyInt(v any) (int64, bool, error) {
 	return 0, false, nil
 }
 
+// boolInt is int(b): bool is an int subclass in Python.
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // floatInt is int() of a float: truncation; NaN is a ValueError, an
 // infinity an OverflowError.
 func floatInt(f float64) (int64, bool, error) {
@@ -99,11 +77,11 @@ func floatInt(f float64) (int64, bool, error) {
 		return 0, false, nil
 	}
 	if math.IsInf(f, 0) {
-		return 0, false, fmt.Errorf("cannot convert float %s to integer: %w", pyvalue.FloatRepr(f), errOverflow)
+		return 0, false, fmt.Errorf("cannot convert float %s to integer: %w", pyvalue.FloatRepr(f), pyvalue.ErrOverflow)
 	}
 	t := math.Trunc(f)
 	if t >= 0x1p63 || t < -0x1p63 {
-		return 0, false, fmt.Errorf("integer %s does not fit in 64 bits: %w", pyvalue.FloatRepr(f), errOverflow)
+		return 0, false, fmt.Errorf("integer %s does not fit in 64 bits: %w", pyvalue.FloatRepr(f), pyvalue.ErrOverflow)
 	}
 	return int64(t), true, nil
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/inferencex/inferencex-go/pkg/diag"
 	"github.com/inferencex/inferencex-go/pkg/pyjson"
 	"github.com/inferencex/inferencex-go/pkg/results"
 	"github.com/inferencex/inferencex-go/tools/resultproc/pynum"
@@ -87,9 +88,7 @@ func ReadRecords(path string) ([]Record, *Accounting, error) {
 func DecodeRecords(path string, r io.Reader) ([]Record, *Accounting, error) {
 	acc := &Accounting{Categories: &pyjson.Object{}}
 	var out []Record
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 1<<16), 1<<30)
-	sc.Split(splitLines)
+	sc := newLineScanner(r)
 	line := 0
 	for sc.Scan() {
 		line++
@@ -111,6 +110,16 @@ func DecodeRecords(path string, r io.Reader) ([]Record, *Accounting, error) {
 	acc.Profiled = int64(len(out))
 	acc.Dropped = acc.Total - acc.Profiled
 	return out, acc, nil
+}
+
+// newLineScanner reads r line by line as Python iterates a text file,
+// with room for lines of up to 1 GiB (one row holds a whole
+// conversation).
+func newLineScanner(r io.Reader) *bufio.Scanner {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 1<<16), 1<<30)
+	sc.Split(splitLines)
+	return sc
 }
 
 // splitLines splits as Python's text files iterate: a line ends at \n,
@@ -175,7 +184,7 @@ func decodeRow(text []byte, acc *Accounting) (Record, bool, error) {
 		return Record{}, false, err
 	}
 	if !isObj {
-		return Record{}, false, fmt.Errorf("a record must be a JSON object, not %s", jsonKind(text))
+		return Record{}, false, fmt.Errorf("a record must be a JSON object, not %s", diag.JSONKind(text))
 	}
 	acc.Total++
 	var rec Record
@@ -185,7 +194,7 @@ func decodeRow(text []byte, acc *Accounting) (Record, bool, error) {
 			return Record{}, false, fmt.Errorf("metadata: %w", err)
 		}
 		if m == nil {
-			return Record{}, false, fmt.Errorf("metadata must be an object, not %s", jsonKind(raw))
+			return Record{}, false, fmt.Errorf("metadata must be an object, not %s", diag.JSONKind(raw))
 		}
 		rec.Meta = m
 	}
@@ -332,27 +341,6 @@ func (r *Record) setMetrics(raw json.RawMessage) error {
 		r.metrics[i] = v
 	}
 	return nil
-}
-
-// jsonKind names the JSON type of an encoded value, for messages.
-func jsonKind(raw []byte) string {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		return "nothing"
-	}
-	switch raw[0] {
-	case '{':
-		return "an object"
-	case '[':
-		return "a list"
-	case '"':
-		return "a string"
-	case 't', 'f':
-		return "a boolean"
-	case 'n':
-		return "null"
-	}
-	return "a number"
 }
 
 // errorCategory is upstream's _error_category: the first of an error

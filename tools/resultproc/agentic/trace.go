@@ -1,7 +1,6 @@
 package agentic
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -152,9 +151,7 @@ func (t *TraceLengths) readJSONL(p string) error {
 		return nil
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 1<<16), 1<<30)
-	sc.Split(splitLines)
+	sc := newLineScanner(f)
 	line := 0
 	for sc.Scan() {
 		line++
@@ -289,7 +286,7 @@ func turnIndex(v any, n int) (int, bool, error) {
 			f = 1
 		}
 	case json.Number:
-		if isIntLiteral(x) {
+		if pyvalue.IsIntLiteral(x) {
 			i, ok, err := pyInt(x)
 			if err != nil || !ok {
 				// Beyond 64 bits: past the end, or before the start.
@@ -309,7 +306,7 @@ func turnIndex(v any, n int) (int, bool, error) {
 			}
 			return int(i), false, nil
 		}
-		g, err := numberFloat(x)
+		g, err := pyvalue.NumberFloat(x)
 		if err != nil {
 			return 0, false, err
 		}

@@ -6,6 +6,7 @@ package pyvalue
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"math/big"
@@ -26,7 +27,7 @@ func TypeName(v any) string {
 	case bool:
 		return "bool"
 	case json.Number:
-		if isIntLiteral(x) {
+		if IsIntLiteral(x) {
 			return "int"
 		}
 		return "float"
@@ -42,12 +43,34 @@ func TypeName(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
-func isIntLiteral(n json.Number) bool { return !strings.ContainsAny(n.String(), ".eE") }
+// IsIntLiteral is whether Python's json reads the literal as an int (no
+// fraction, no exponent) rather than a float.
+func IsIntLiteral(n json.Number) bool { return !strings.ContainsAny(n.String(), ".eE") }
+
+// ErrOverflow marks a value Python would turn into an OverflowError.
+var ErrOverflow = errors.New("value out of range")
+
+// NumberFloat is float() of a JSON number as Python decoded it: an int
+// literal too large for a float overflows, a float literal too large was
+// already infinite when Python read it.
+func NumberFloat(n json.Number) (float64, error) {
+	f, err := strconv.ParseFloat(string(n), 64)
+	if err != nil {
+		if errors.Is(err, strconv.ErrRange) {
+			if IsIntLiteral(n) {
+				return 0, fmt.Errorf("int %s too large to convert to float: %w", n, ErrOverflow)
+			}
+			return f, nil
+		}
+		return 0, fmt.Errorf("invalid number %s", n)
+	}
+	return f, nil
+}
 
 // IsInt is isinstance(v, int) and not a bool.
 func IsInt(v any) (int64, bool) {
 	n, ok := v.(json.Number)
-	if !ok || !isIntLiteral(n) {
+	if !ok || !IsIntLiteral(n) {
 		return 0, false
 	}
 	i, err := strconv.ParseInt(n.String(), 10, 64)
@@ -105,7 +128,7 @@ func Repr(v any) string {
 		}
 		return "False"
 	case json.Number:
-		if isIntLiteral(x) {
+		if IsIntLiteral(x) {
 			if x.String() == "-0" {
 				return "0"
 			}
@@ -210,7 +233,7 @@ func number(v any) (*big.Float, bool) {
 		if !ok {
 			return nil, false
 		}
-		if !isIntLiteral(x) {
+		if !IsIntLiteral(x) {
 			// A float literal is the float it rounds to.
 			g, _ := strconv.ParseFloat(x.String(), 64)
 			return big.NewFloat(g), true

@@ -147,10 +147,7 @@ func (c *calc) populateVllm(f *flat, n nested, dynamo bool) {
 	timeIn := c.sumStat(one("vllm:kv_offload_time_cpu_to_gpu"), counterKeys, nil)
 
 	c.setCacheRates(f, n)
-	n.cache.Set("prefix_cache_hits", prefixHits.value())
-	n.cache.Set("prefix_cache_queries", prefixQueries.value())
-	n.cache.Set("external_prefix_cache_hits", externalHits.value())
-	n.cache.Set("external_prefix_cache_queries", externalQueries.value())
+	setPrefixCounts(n, prefixHits, prefixQueries, externalHits, externalQueries)
 	n.kvCache.Set("gpu_usage_pct", f.gpuUsage.value())
 	n.kvCache.Set("cpu_usage_pct", f.cpuUsage.value())
 	n.kvOffload.Set("bytes_gpu_to_cpu", bytesOut.value())
@@ -168,6 +165,15 @@ func (c *calc) setCacheRates(f *flat, n nested) {
 	n.cache.Set("cpu_cache_hit_rate", f.cpuHitRate.value())
 	n.cache.Set("external_cache_hit_rate", f.externalHitRate.value())
 	n.cache.Set("overall_cache_hit_rate", f.overallHitRate.value())
+}
+
+// setPrefixCounts writes the token counts the prefix cache rates come
+// from, for the backends whose exporters give them.
+func setPrefixCounts(n nested, hits, queries, externalHits, externalQueries fnum) {
+	n.cache.Set("prefix_cache_hits", hits.value())
+	n.cache.Set("prefix_cache_queries", queries.value())
+	n.cache.Set("external_prefix_cache_hits", externalHits.value())
+	n.cache.Set("external_prefix_cache_queries", externalQueries.value())
 }
 
 func (c *calc) setTokenTotals(f *flat, n nested) {
@@ -267,10 +273,7 @@ func (c *calc) populateAtom(f *flat, n nested) {
 	f.gpuUsage = normalizeFraction(c.gaugeStat(atomNames("kv_cache_usage_ratio"), gaugeKeys, combineMax, nil))
 
 	c.setCacheRates(f, n)
-	n.cache.Set("prefix_cache_hits", cached.value())
-	n.cache.Set("prefix_cache_queries", full.value())
-	n.cache.Set("external_prefix_cache_hits", external.value())
-	n.cache.Set("external_prefix_cache_queries", full.value())
+	setPrefixCounts(n, cached, full, external, full)
 	n.kvCache.Set("gpu_usage_pct", f.gpuUsage.value())
 	c.setTokenTotals(f, n)
 }

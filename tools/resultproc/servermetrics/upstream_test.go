@@ -10,6 +10,7 @@ import (
 
 	"github.com/inferencex/inferencex-go/pkg/golden"
 	"github.com/inferencex/inferencex-go/pkg/pyjson"
+	"github.com/inferencex/inferencex-go/tools/resultproc/pyout"
 )
 
 // caseSpec is a case's case.json (scripts/gen-agentic-servermetrics-golden.py).
@@ -113,7 +114,7 @@ func checkCases(t *testing.T, root string, minCases int) (string, bool) {
 			case up.Error != nil:
 				t.Fatalf("Compute succeeds; upstream raises %s", *up.Error)
 			default:
-				doc.Set("server_metrics", roundFloats(res.Nested))
+				doc.Set("server_metrics", pyout.RoundFloats(res.Nested))
 				warnings := []any{}
 				for _, w := range res.Warnings {
 					warnings = append(warnings, w)
@@ -159,12 +160,23 @@ func logCapacities(t *testing.T, dir string) *pyjson.Object {
 			if v == nil {
 				o.Set(p.name, nil)
 			} else {
-				o.Set(p.name, pyInt(v.String()))
+				o.Set(p.name, json.Number(v.String()))
 			}
 		}
 		out.Set(e.Name(), o)
 	}
 	return out
+}
+
+// pyDumps is json.dumps(v, indent=2), as the callers of this package
+// write its result.
+func pyDumps(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := pyout.MarshalIndent(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func readJSON(t *testing.T, path string, v any) {
@@ -196,7 +208,7 @@ func TestPromscrapeExports(t *testing.T) {
 				t.Fatal(err)
 			}
 			doc := &pyjson.Object{}
-			doc.Set("server_metrics", roundFloats(res.Nested))
+			doc.Set("server_metrics", pyout.RoundFloats(res.Nested))
 			doc.Set("warnings", []any{})
 			got := append(pyDumps(t, doc), '\n')
 			want, err := os.ReadFile(filepath.Join("testdata", "promscrape", name+".golden.json"))

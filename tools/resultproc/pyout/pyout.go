@@ -1,4 +1,8 @@
-package agentic
+// Package pyout writes a result document the way upstream's Python
+// scripts do: round_floats(obj, 5) over the whole document, then
+// json.dump(obj, f, indent=2). Every result processor whose output is
+// compared byte for byte with upstream's goes through it.
+package pyout
 
 import (
 	"bytes"
@@ -10,6 +14,7 @@ import (
 
 	"github.com/inferencex/inferencex-go/pkg/pyjson"
 	"github.com/inferencex/inferencex-go/tools/resultproc/pynum"
+	"github.com/inferencex/inferencex-go/tools/resultproc/pyvalue"
 )
 
 // RoundFloats is upstream's round_floats(obj, 5) over a whole document:
@@ -19,10 +24,10 @@ import (
 func RoundFloats(v any) any {
 	switch x := v.(type) {
 	case json.Number:
-		if isIntLiteral(x) {
+		if pyvalue.IsIntLiteral(x) {
 			return x
 		}
-		if f, err := numberFloat(x); err == nil {
+		if f, err := pyvalue.NumberFloat(x); err == nil {
 			return RoundFloats(f)
 		}
 		return x
@@ -79,6 +84,29 @@ func newline(b *bytes.Buffer, depth int) {
 	}
 }
 
+// writeItems writes a list or an object of n items as indent=2 lays
+// them out: each item on its own line one level in, the closing bracket
+// back at depth; an empty one stays on one line ("[]", "{}").
+func writeItems(b *bytes.Buffer, opening, closing byte, n, depth int, item func(i int) error) error {
+	b.WriteByte(opening)
+	if n == 0 {
+		b.WriteByte(closing)
+		return nil
+	}
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		newline(b, depth+1)
+		if err := item(i); err != nil {
+			return err
+		}
+	}
+	newline(b, depth)
+	b.WriteByte(closing)
+	return nil
+}
+
 func writeIndent(b *bytes.Buffer, v any, depth int) error {
 	switch x := v.(type) {
 	case nil:
@@ -100,11 +128,11 @@ func writeIndent(b *bytes.Buffer, v any, depth int) error {
 	case int64:
 		b.WriteString(strconv.FormatInt(x, 10))
 	case json.Number:
-		if isIntLiteral(x) {
+		if pyvalue.IsIntLiteral(x) {
 			b.WriteString(string(x))
 			return nil
 		}
-		f, err := numberFloat(x)
+		f, err := pyvalue.NumberFloat(x)
 		if err != nil {
 			return err
 		}
@@ -126,27 +154,17 @@ func writeIndent(b *bytes.Buffer, v any, depth int) error {
 		}
 	case *pyjson.Object:
 		keys := x.Keys()
-		if len(keys) == 0 {
-			b.WriteString("{}")
-			return nil
-		}
-		b.WriteByte('{')
-		for i, k := range keys {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			newline(b, depth+1)
-			if err := writeIndent(b, k, depth+1); err != nil {
+		return writeItems(b, '{', '}', len(keys), depth, func(i int) error {
+			if err := writeIndent(b, keys[i], depth+1); err != nil {
 				return err
 			}
 			b.WriteString(": ")
-			val, _ := x.Get(k)
+			val, _ := x.Get(keys[i])
 			if err := writeIndent(b, val, depth+1); err != nil {
-				return fmt.Errorf("%s: %w", k, err)
+				return fmt.Errorf("%s: %w", keys[i], err)
 			}
-		}
-		newline(b, depth)
-		b.WriteByte('}')
+			return nil
+		})
 	case map[string]any:
 		keys := make([]string, 0, len(x))
 		for k := range x {
@@ -159,22 +177,9 @@ func writeIndent(b *bytes.Buffer, v any, depth int) error {
 		}
 		return writeIndent(b, o, depth)
 	case []any:
-		if len(x) == 0 {
-			b.WriteString("[]")
-			return nil
-		}
-		b.WriteByte('[')
-		for i, e := range x {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			newline(b, depth+1)
-			if err := writeIndent(b, e, depth+1); err != nil {
-				return err
-			}
-		}
-		newline(b, depth)
-		b.WriteByte(']')
+		return writeItems(b, '[', ']', len(x), depth, func(i int) error {
+			return writeIndent(b, x[i], depth+1)
+		})
 	case []string:
 		out := make([]any, len(x))
 		for i, s := range x {

@@ -1,0 +1,54 @@
+package pyout
+
+import (
+	"encoding/json"
+	"math"
+	"testing"
+
+	"github.com/inferencex/inferencex-go/pkg/pyjson"
+)
+
+func TestRoundFloats(t *testing.T) {
+	for _, c := range []struct {
+		in   any
+		want string
+	}{
+		{2.5e-6, "0.0"},
+		{-0.000001, "-0.0"},
+		{1.000004, "1"},
+		{123456.789995, "123456.78999"},
+		{0.000015, "2e-05"},
+		{0.0, "0.0"},
+		{-3.0, "-3"},
+		{1e20, "100000000000000000000"},
+		{1.2345678901234567e25, "12345678901234566097272832"},
+		{json.Number("7"), "7"},
+		{math.Inf(1), "Infinity"},
+		{math.NaN(), "NaN"},
+		{"text", `"text"`},
+	} {
+		b, err := MarshalIndent(RoundFloats(c.in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(b) != c.want {
+			t.Errorf("round_floats(%v) writes %s, want %s", c.in, b, c.want)
+		}
+	}
+}
+
+func TestMarshalIndentLikePython(t *testing.T) {
+	o := &pyjson.Object{}
+	o.Set("a", []any{int64(1), &pyjson.Object{}, []any{}})
+	inner := &pyjson.Object{}
+	inner.Set("é", nil)
+	o.Set("b", inner)
+	got, err := MarshalIndent(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "{\n  \"a\": [\n    1,\n    {},\n    []\n  ],\n  \"b\": {\n    \"\\u00e9\": null\n  }\n}"
+	if string(got) != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
