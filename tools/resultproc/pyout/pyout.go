@@ -165,6 +165,11 @@ func writeIndent(b *bytes.Buffer, v any, depth int) error {
 		b.WriteString(strconv.FormatInt(x, 10))
 	case json.Number:
 		if pyvalue.IsIntLiteral(x) {
+			// JSON's one integer with two spellings: Python reads -0 as
+			// the int 0.
+			if x == "-0" {
+				x = "0"
+			}
 			b.WriteString(string(x))
 			return nil
 		}

@@ -74,3 +74,14 @@ func TestLoneSurrogatesWrittenAsEscapes(t *testing.T) {
 		}
 	}
 }
+
+// Python's json.loads("-0") is the int 0, written back as 0.
+func TestNegativeZeroIntWrittenAsZero(t *testing.T) {
+	got, err := MarshalIndent([]any{json.Number("-0"), json.Number("-0.0")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "[\n  0,\n  -0.0\n]"; string(got) != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
