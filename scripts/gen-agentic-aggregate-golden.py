@@ -373,14 +373,14 @@ def replay_cases():
 
 def write_case(name, files, env):
     d = CASES / name
-    # go.stderr is the Go test's own golden (our message where upstream
-    # stops with a traceback): it stays.
-    ours = (d / "go.stderr").read_bytes() if (d / "go.stderr").exists() else None
+    # go.* files are the Go tests' own goldens (go.stderr: our message
+    # where upstream stops with a traceback): they stay.
+    ours = {p.name: p.read_bytes() for p in d.glob("go.*") if p.is_file()} if d.exists() else {}
     if d.exists():
         shutil.rmtree(d)
-    if ours is not None:
-        d.mkdir(parents=True)
-        (d / "go.stderr").write_bytes(ours)
+    d.mkdir(parents=True)
+    for fname, data in ours.items():
+        (d / fname).write_bytes(data)
     for rel, text in files.items():
         p = d / rel
         p.parent.mkdir(parents=True, exist_ok=True)
