@@ -357,6 +357,10 @@ def hand_cases():
         record(error="\udfff" * 130 + ": long"),
         record(error={"message": "\ud800\n: second"}),
     ], agg=surrogate_agg))
+    # json.loads reads -0 as the int 0 (and -0.0 as a float): written 0 and -0.0.
+    c["dataset_negative_zero"] = case(base_files() | {
+        "results/aiperf_artifacts/profile_export_aiperf.json":
+            json.dumps(aggregate()).replace('"scale": 2.0', '"scale": -0, "weight": -0.0, "big": -0E5')})
     return c
 
 
