@@ -115,9 +115,11 @@ for n in $sizes; do
 
   export AGENTIC_OUTPUT_DIR=$run/timed
   if [ "$use_hyperfine" = true ]; then
-    cmds=(--command-name "upstream process_agentic_result.py" "${upstream[*]}")
+    # hyperfine -N splits each command string as a shell would: quote every word, so that a
+    # $PYTHON or $RESULTPROC path with spaces stays one argument.
+    cmds=(--command-name "upstream process_agentic_result.py" "$(printf '%q ' "${upstream[@]}")")
     if [ "$upstream_only" = false ]; then
-      cmds+=(--command-name "resultproc agentic" "$resultproc agentic")
+      cmds+=(--command-name "resultproc agentic" "$(printf '%q ' "$resultproc" agentic)")
     fi
     hyperfine -N --warmup 1 --runs "$runs" --export-json "$run/times.json" "${cmds[@]}" >&2
     times=$("$python" -c '

@@ -336,6 +336,31 @@ def hand_cases():
         "hf/datasets--other--thing/snapshots/x/t.jsonl": jsonl(HF_TRACES)}, env={"HF_HUB_CACHE": "hf"})
     c["trace_metadata_hf_home"] = case(base_files(rows=trace_rows) | {
         "home/hub/" + hf[3:] + "t.jsonl": jsonl(HF_TRACES)}, env={"HF_HOME": "home"}, unset=("HF_HUB_CACHE",))
+    # json.loads takes one whole value: these lines and this file are
+    # skipped, not read as their first value; a line that str.strip()
+    # reduces to JSON is read.
+    c["trace_not_one_value"] = case(base_files(rows=trace_rows) | {
+        hf + "traces.jsonl": jsonl(["truex", "12abc", "{} [1]", '{"id": "trace-Z"} x', "nullnull",
+                                    "\x1c\u3000" + json.dumps(HF_TRACES[0]) + "\x85", "-", "1.5e", '"s" "t"',
+                                    HF_TRACES[1]]),
+        hf + "more.json": json.dumps({"id": "trace-A", "requests": [{"type": "n", "output_length": 11}]}) + " [1]",
+        hf + "ws.json": " \r\n\t" + json.dumps({"id": "trace-Q", "requests": [{"type": "s", "out": 3}]}) + "\n\n"},
+        env={"HF_HUB_CACHE": "hf"})
+    # Lone surrogates in an error message (its category is written) and
+    # in the dataset block: json.dump writes them back as escapes.
+    surrogate_agg = aggregate()
+    surrogate_agg["metadata"] = {"dataset": dict(DATASET, hf_split="tr\udfffain", **{"k\ud800": ["\udbff", "\ud83d\ude00"]})}
+    c["lone_surrogates"] = case(base_files(rows=five() + [
+        record(error="\ud800 boom: detail"),
+        record(error={"type": "Err\udc00or"}),
+        record(error="\ud83d\ude00 pair: ok"),
+        record(error="\udfff" * 130 + ": long"),
+        record(error={"message": "\ud800\n: second"}),
+    ], agg=surrogate_agg))
+    # json.loads reads -0 as the int 0 (and -0.0 as a float): written 0 and -0.0.
+    c["dataset_negative_zero"] = case(base_files() | {
+        "results/aiperf_artifacts/profile_export_aiperf.json":
+            json.dumps(aggregate()).replace('"scale": 2.0', '"scale": -0, "weight": -0.0, "big": -0E5')})
     return c
 
 
@@ -352,14 +377,14 @@ def replay_cases():
 
 def write_case(name, files, env):
     d = CASES / name
-    # go.stderr is the Go test's own golden (our message where upstream
-    # stops with a traceback): it stays.
-    ours = (d / "go.stderr").read_bytes() if (d / "go.stderr").exists() else None
+    # go.* files are the Go tests' own goldens (go.stderr: our message
+    # where upstream stops with a traceback): they stay.
+    ours = {p.name: p.read_bytes() for p in d.glob("go.*") if p.is_file()} if d.exists() else {}
     if d.exists():
         shutil.rmtree(d)
-    if ours is not None:
-        d.mkdir(parents=True)
-        (d / "go.stderr").write_bytes(ours)
+    d.mkdir(parents=True)
+    for fname, data in ours.items():
+        (d / fname).write_bytes(data)
     for rel, text in files.items():
         p = d / rel
         p.parent.mkdir(parents=True, exist_ok=True)

@@ -55,17 +55,24 @@ func TestBenchAgenticScript(t *testing.T) {
 		write(t, pkg, "__init__.py", "")
 	}
 	write(t, agg, "process_agentic_result.py", fakeAgenticAggregation)
-	write(t, dir, "resultproc", fakeAgenticResultproc)
-	if err := os.Chmod(filepath.Join(dir, "resultproc"), 0o755); err != nil {
-		t.Fatal(err)
+	// The interpreter and the binary sit under a path with spaces, which
+	// every way the script runs them (hyperfine's command strings too) must
+	// keep as one argument.
+	bin := filepath.Join(dir, "my tools")
+	write(t, bin, "result proc", fakeAgenticResultproc)
+	write(t, bin, "python 3", "#!/bin/sh\nexec "+shellQuote(python)+` "$@"`+"\n")
+	for _, f := range []string{"result proc", "python 3"} {
+		if err := os.Chmod(filepath.Join(bin, f), 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	run := func(env []string, args ...string) (string, string, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, "bash", append([]string{filepath.Join(root, "scripts", "bench-agentic.sh"),
 			"--ref", ref, "--records", "300 700", "--runs", "2"}, args...)...)
-		cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "PYTHON=" + python,
-			"RESULTPROC=" + filepath.Join(dir, "resultproc")}, env...)
+		cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "PYTHON=" + filepath.Join(bin, "python 3"),
+			"RESULTPROC=" + filepath.Join(bin, "result proc")}, env...)
 		var out, errb strings.Builder
 		cmd.Stdout, cmd.Stderr = &out, &errb
 		err := cmd.Run()
@@ -110,3 +117,6 @@ func TestBenchAgenticScript(t *testing.T) {
 		t.Errorf("missing checkout: %v %s", err, stderr)
 	}
 }
+
+// shellQuote quotes s for sh.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

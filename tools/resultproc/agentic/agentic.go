@@ -156,7 +156,11 @@ func run(o Options) error {
 		if err != nil {
 			return fmt.Errorf("reading %s: %w", aggregatePath, err)
 		}
-		if aggregate, err = results.DecodeOrdered(data); err != nil {
+		if aggregate, err = decodeOrdered(data); err != nil {
+			// results.DecodeOrdered says where in the file the fault is.
+			if _, perr := results.DecodeOrdered(data); perr != nil {
+				err = perr
+			}
 			return fmt.Errorf("%s: %w", aggregatePath, err)
 		}
 	}

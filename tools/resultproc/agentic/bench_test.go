@@ -2,11 +2,13 @@ package agentic
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 )
 
@@ -75,5 +77,26 @@ func BenchmarkAggregate(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkQPSFarNegative is the window count for one bogus completion
+// at -9e18 ns among 20k ordinary ones: 10^10 one-second windows, which
+// the empty-window skips must cover in time proportional to the records.
+func BenchmarkQPSFarNegative(b *testing.B) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	records := make([]Record, 20_000)
+	base := int64(1_796_452_392_421_366_461)
+	for i := range records {
+		ns := base + int64(i)*30_000_000 + rng.Int64N(5_000_000_000)
+		if i == 0 {
+			ns = -9_000_000_000_000_000_000
+		}
+		records[i].Meta = map[string]any{"request_end_ns": json.Number(strconv.FormatInt(ns, 10))}
+	}
+	for b.Loop() {
+		if _, err := qps(records); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

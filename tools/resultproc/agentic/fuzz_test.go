@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/inferencex/inferencex-go/pkg/pyjson"
 	"github.com/inferencex/inferencex-go/pkg/results"
@@ -116,3 +118,58 @@ func FuzzWalkObject(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeOrdered checks the surrogate-keeping decoder against
+// encoding/json: it accepts exactly the valid documents, what it reads
+// is written and read back unchanged, and where the text holds no
+// surrogate escape and only valid UTF-8 it reads what results.DecodeOrdered
+// reads.
+func FuzzDecodeOrdered(f *testing.F) {
+	for _, s := range []string{`{"a": "\ud800", "b": ["\udc00x", "\ud83d\ude00"]}`, `[1, 2.5, "é", {"k": null}]`,
+		`"\u00e9\\\"\/\b\f\n\r\t"`, `{"a": 1} [1]`, `{"a": 1, "a": 2}`, `"\ud800\u0041"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		v, err := decodeOrdered(data)
+		if (err == nil) != json.Valid(data) {
+			t.Fatalf("decodeOrdered error %v, json.Valid %v", err, json.Valid(data))
+		}
+		if err != nil {
+			return
+		}
+		out, err := pyout.MarshalIndent(v)
+		if err != nil {
+			t.Fatalf("cannot write what was read: %v", err)
+		}
+		if !json.Valid(out) {
+			// A number beyond float range is Python's inf, written as
+			// Infinity: not JSON, so no round trip (the differences
+			// table lists it).
+			if !bytes.Contains(out, []byte("Infinity")) {
+				t.Fatalf("wrote invalid JSON:\n%s", out)
+			}
+			return
+		}
+		v2, err := decodeOrdered(out)
+		if err != nil {
+			t.Fatalf("cannot read what was written: %v\n%s", err, out)
+		}
+		out2, err := pyout.MarshalIndent(v2)
+		if err != nil || !bytes.Equal(out, out2) {
+			t.Fatalf("round trip changed the document:\n%s\n%s (%v)", out, out2, err)
+		}
+		if !utf8.Valid(data) || surrogateEscape.Match(data) {
+			return
+		}
+		ref, err := results.DecodeOrdered(data)
+		if err != nil {
+			t.Fatalf("results.DecodeOrdered refuses what json.Valid takes: %v", err)
+		}
+		want, err := pyout.MarshalIndent(ref)
+		if err != nil || !bytes.Equal(out, want) {
+			t.Fatalf("decoded\n%s\nresults.DecodeOrdered\n%s (%v)", out, want, err)
+		}
+	})
+}
+
+var surrogateEscape = regexp.MustCompile(`(?i)\\u[d][89a-f]`)

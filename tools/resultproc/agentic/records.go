@@ -12,7 +12,6 @@ import (
 
 	"github.com/inferencex/inferencex-go/pkg/diag"
 	"github.com/inferencex/inferencex-go/pkg/pyjson"
-	"github.com/inferencex/inferencex-go/pkg/results"
 	"github.com/inferencex/inferencex-go/tools/resultproc/pynum"
 	"github.com/inferencex/inferencex-go/tools/resultproc/pyvalue"
 )
@@ -202,7 +201,7 @@ func decodeRow(text []byte, acc *Accounting) (Record, bool, error) {
 	warmup := hasPhase && phase != nil && phase != "profiling"
 	var errVal any
 	if raw := top[1]; raw != nil && !bytes.Equal(raw, []byte("null")) {
-		v, err := results.DecodeOrdered(raw)
+		v, err := orderedValue(raw)
 		if err != nil {
 			return Record{}, false, fmt.Errorf("error: %w", err)
 		}
@@ -233,6 +232,8 @@ func decodeRow(text []byte, acc *Accounting) (Record, bool, error) {
 	return rec, false, nil
 }
 
+// decodeAny decodes one value that the caller has already checked is
+// valid JSON on its own.
 func decodeAny(raw json.RawMessage) (any, error) {
 	// Scalars, most of what a record holds, need no decoder of their own;
 	// raw is a value the outer decoding has already checked.
@@ -247,11 +248,7 @@ func decodeAny(raw json.RawMessage) (any, error) {
 		case c == 'f' && string(t) == "false":
 			return false, nil
 		case c == '"':
-			var s string
-			if err := json.Unmarshal(t, &s); err != nil {
-				return nil, err
-			}
-			return s, nil
+			return unquote(t)
 		}
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -376,10 +373,7 @@ func errorCategory(v any) (string, error) {
 	if head == "" {
 		head = "unknown"
 	}
-	if utf8.RuneCountInString(head) > 120 {
-		head = string([]rune(head)[:120])
-	}
-	return head, nil
+	return pyTruncate(head, 120), nil
 }
 
 // firstLine is str.splitlines()[0] of a non-empty text.

@@ -310,17 +310,46 @@ func qps(records []Record) (*pyjson.Object, error) {
 // emptyWindows is how many one-second windows from current on can be
 // skipped at once, all empty, before the completion at next: a run with
 // a long idle gap (or a bogus timestamp) has as many windows as seconds.
-// Between 1 and 2^52, within one binade (powers of two), adding 1.0 is
-// exact, so m steps of += 1.0 equal one addition of m; the jump stops
-// short of the binade's end, where upstream's additions start to round,
-// and one window short of next.
+// Upstream moves current by `+= 1.0`; m such additions equal the one
+// addition of m wherever none of them rounds, and there are two such
+// stretches:
+//   - current in [-2^53, -1]: the sum moves toward zero, into binades
+//     whose spacing is no coarser than current's, and current and 1 are
+//     both multiples of that spacing, so every sum up to -1 is exact;
+//   - current in [1, 2^53): within one binade [2^(e-1), 2^e) the spacing
+//     is at most 1, so sums below 2^e are exact; the addition that
+//     crosses into the next binade may round, so the jump stops short of
+//     it and the window loop takes those steps one by one.
+//
+// Elsewhere (between -1 and 1, where sums can round, and beyond ±2^53,
+// where an addition of 1 rounds back to current or jumps by 2) it
+// returns 0 and the loop steps once. Between two completions the loop
+// therefore takes O(binades) steps, about a hundred at most for
+// timestamps that fit an int64 count of nanoseconds.
 func emptyWindows(current, next float64) int64 {
-	if !(current >= 1 && current < 0x1p52) {
+	var limit float64 // the last value the jump may land on
+	switch {
+	case current >= -0x1p53 && current <= -1:
+		limit = -1
+	case current >= 1 && current < 0x1p53:
+		_, exp := math.Frexp(current) // current in [2^(exp-1), 2^exp)
+		limit = math.Ldexp(1, exp) - 1
+	default:
 		return 0
 	}
-	_, exp := math.Frexp(current) // current in [2^(exp-1), 2^exp)
-	top := math.Ldexp(1, exp)
-	m := math.Min(math.Floor(next-current), math.Floor(top-current)) - 2
+	// limit-current is exact (a multiple of current's spacing, no larger
+	// than current); next-current may round, hence the margin of 2 and
+	// the exact check below.
+	m := math.Min(math.Floor(limit-current), math.Floor(next-current)-2)
+	if m < 2 {
+		return 0
+	}
+	// current+m is exact here, so this compares the true window start
+	// with next: every skipped window [current+j, current+j+1) must end
+	// at or before next.
+	for m >= 2 && current+m > next {
+		m--
+	}
 	if m < 2 {
 		return 0
 	}

@@ -1,7 +1,6 @@
 package agentic
 
 import (
-	"encoding/json"
 	"errors"
 )
 
@@ -50,7 +49,7 @@ func walkObject(raw []byte, visit func(key string, value []byte)) (bool, error) 
 }
 
 // stringValue decodes a JSON string literal; escapes are rare in keys and
-// go through encoding/json.
+// go through unquote.
 func stringValue(lit []byte) (string, error) {
 	if len(lit) >= 2 {
 		plain := true
@@ -64,9 +63,7 @@ func stringValue(lit []byte) (string, error) {
 			return string(lit[1 : len(lit)-1]), nil
 		}
 	}
-	var s string
-	err := json.Unmarshal(lit, &s)
-	return s, err
+	return unquote(lit)
 }
 
 func skipSpace(b []byte, i int) int {

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/inferencex/inferencex-go/tools/resultproc/pynum"
 	"github.com/inferencex/inferencex-go/tools/resultproc/pyvalue"
 )
 
@@ -49,7 +50,7 @@ func hfTracesDir(lookup Lookup, p paths) (string, error) {
 	if !isDir(root) {
 		return "", nil
 	}
-	datasets, err := filepath.Glob(filepath.Join(root, "datasets--semianalysisai--cc-traces-weka*"))
+	datasets, err := matchNames(root, "datasets--semianalysisai--cc-traces-weka*")
 	if err != nil {
 		return "", err
 	}
@@ -81,12 +82,38 @@ func hfTracesDir(lookup Lookup, p paths) (string, error) {
 	sort.SliceStable(snaps, func(i, j int) bool { return snaps[i].mtime > snaps[j].mtime })
 	for _, s := range snaps {
 		for _, pat := range [...]string{"*.jsonl", "*.json"} {
-			if m, _ := filepath.Glob(filepath.Join(s.path, pat)); len(m) > 0 {
+			m, err := matchNames(s.path, pat)
+			if err != nil {
+				return "", err
+			}
+			if len(m) > 0 {
 				return s.path, nil
 			}
 		}
 	}
 	return "", nil
+}
+
+// matchNames lists dir and keeps the entries whose names match pattern,
+// in name order. Only the names are matched: the directory comes from
+// the environment and may hold '[', '*' or '?' of its own, which a glob
+// over the joined path would read as pattern syntax.
+func matchNames(dir, pattern string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("listing the Hugging Face cache: %w", err)
+	}
+	var out []string
+	for _, e := range entries {
+		ok, err := filepath.Match(pattern, e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("matching %q in %s: %w", pattern, dir, err)
+		}
+		if ok {
+			out = append(out, filepath.Join(dir, e.Name()))
+		}
+	}
+	return out, nil
 }
 
 func isDir(p string) bool {
@@ -105,19 +132,27 @@ func loadTraceLengths(lookup Lookup, p paths) (*TraceLengths, error) {
 	if err != nil || dir == "" {
 		return t, err
 	}
-	jsonl, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	jsonl, err := matchNames(dir, "*.jsonl")
+	if err != nil {
+		return nil, err
+	}
 	for _, p := range jsonl {
 		if err := t.readJSONL(p); err != nil {
 			return nil, err
 		}
 	}
-	jsonFiles, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	jsonFiles, err := matchNames(dir, "*.json")
+	if err != nil {
+		return nil, err
+	}
 	for _, p := range jsonFiles {
+		// A file that cannot be read, or is not one JSON document, is
+		// skipped: upstream catches OSError and JSONDecodeError there.
 		data, err := readFile(p)
 		if err != nil {
 			continue
 		}
-		blob, err := decodeAny(data)
+		blob, err := decodeDocument(data)
 		if err != nil {
 			continue
 		}
@@ -155,10 +190,13 @@ func (t *TraceLengths) readJSONL(p string) error {
 	line := 0
 	for sc.Scan() {
 		line++
-		if isBlank(sc.Bytes()) {
+		text := []byte(pynum.Strip(string(sc.Bytes())))
+		if len(text) == 0 {
 			continue
 		}
-		blob, err := decodeAny(sc.Bytes())
+		// json.loads takes exactly one value: a line like `12abc` or
+		// `{} []` is skipped, not read as its first value.
+		blob, err := decodeDocument(text)
 		if err != nil {
 			continue
 		}
@@ -328,4 +366,17 @@ func turnIndex(v any, n int) (int, bool, error) {
 		i += int64(n)
 	}
 	return int(i), false, nil
+}
+
+// decodeDocument is json.loads of a whole text: exactly one value with
+// nothing but JSON white space around it.
+func decodeDocument(text []byte) (any, error) {
+	if !json.Valid(text) {
+		var probe any
+		if err := json.Unmarshal(text, &probe); err != nil {
+			return nil, err
+		}
+		return nil, errors.New("invalid JSON")
+	}
+	return decodeAny(text)
 }

@@ -107,6 +107,46 @@ func writeItems(b *bytes.Buffer, opening, closing byte, n, depth int, item func(
 	return nil
 }
 
+// writeString writes s as json.dump (ensure_ascii) does. A lone
+// surrogate that a reader kept as its three-byte generalized UTF-8 form
+// (ED A0-BF 80-BF, which valid UTF-8 never holds) is written back as its
+// \uXXXX escape, as Python writes a str holding one.
+func writeString(b *bytes.Buffer, s string) error {
+	start, i := 0, 0
+	b.WriteByte('"')
+	for i+2 < len(s) {
+		if s[i] != 0xed || s[i+1] < 0xa0 || s[i+1] > 0xbf || s[i+2] < 0x80 || s[i+2] > 0xbf {
+			i++
+			continue
+		}
+		if err := writeStringBody(b, s[start:i]); err != nil {
+			return err
+		}
+		r := rune(s[i]&0x0f)<<12 | rune(s[i+1]&0x3f)<<6 | rune(s[i+2]&0x3f)
+		fmt.Fprintf(b, `\u%04x`, r)
+		i += 3
+		start = i
+	}
+	if err := writeStringBody(b, s[start:]); err != nil {
+		return err
+	}
+	b.WriteByte('"')
+	return nil
+}
+
+// writeStringBody writes s escaped, without its quotes.
+func writeStringBody(b *bytes.Buffer, s string) error {
+	if s == "" {
+		return nil
+	}
+	q, err := pyjson.Marshal(s)
+	if err != nil {
+		return err
+	}
+	b.Write(q[1 : len(q)-1])
+	return nil
+}
+
 func writeIndent(b *bytes.Buffer, v any, depth int) error {
 	switch x := v.(type) {
 	case nil:
@@ -118,17 +158,18 @@ func writeIndent(b *bytes.Buffer, v any, depth int) error {
 			b.WriteString("false")
 		}
 	case string:
-		s, err := pyjson.Marshal(x)
-		if err != nil {
-			return err
-		}
-		b.Write(s)
+		return writeString(b, x)
 	case int:
 		b.WriteString(strconv.Itoa(x))
 	case int64:
 		b.WriteString(strconv.FormatInt(x, 10))
 	case json.Number:
 		if pyvalue.IsIntLiteral(x) {
+			// JSON's one integer with two spellings: Python reads -0 as
+			// the int 0.
+			if x == "-0" {
+				x = "0"
+			}
 			b.WriteString(string(x))
 			return nil
 		}

@@ -52,3 +52,36 @@ func TestMarshalIndentLikePython(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+// The wants are Python 3.12's json.dumps of the same str: a lone
+// surrogate (here in its generalized UTF-8 form, as the agentic reader
+// keeps it) is written as its escape; a pair stays one character.
+func TestLoneSurrogatesWrittenAsEscapes(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"\xed\xa0\x80", `"\ud800"`},
+		{"a\xed\xb0\x80b: \"x\"", `"a\udc00b: \"x\""`},
+		{"\xed\xa0\x80\xed\xb0\x80", `"\ud800\udc00"`},
+		{"😀\xed\xbf\xbf", `"\ud83d\ude00\udfff"`},
+		{"\xed\x9f\xbf", `"\ud7ff"`},
+		{"é\xed\xa0", `"\u00e9\ufffd\ufffd"`},
+	} {
+		got, err := MarshalIndent(c.in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != c.want {
+			t.Errorf("MarshalIndent(%q) = %s, want %s", c.in, got, c.want)
+		}
+	}
+}
+
+// Python's json.loads("-0") is the int 0, written back as 0.
+func TestNegativeZeroIntWrittenAsZero(t *testing.T) {
+	got, err := MarshalIndent([]any{json.Number("-0"), json.Number("-0.0")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "[\n  0,\n  -0.0\n]"; string(got) != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

@@ -247,8 +247,9 @@ func (c *calc) populateSglang(f *flat, n nested) {
 	n.tokens.Set("prompt_by_source", promptBySource(device.value(), host.value(), prefillCompute.value(), cached.object()))
 }
 
-// atomNames accepts ATOM's own metric names and Atomesh's colon-normalized
-// ones.
+// atomNames are both spellings an ATOM metric can arrive under: with a
+// colon after the "atom" prefix or with an underscore, depending on which
+// exporter produced the scrape.
 func atomNames(suffix string) []string { return []string{"atom:" + suffix, "atom_" + suffix} }
 
 // atomCounterNames adds the _total names AIPerf gives counter families.
@@ -259,8 +260,10 @@ func atomCounterNames(stem string) []string {
 func (c *calc) populateAtom(f *flat, n nested) {
 	counter := func(stem string) fnum { return c.sumStat(atomCounterNames(stem), counterKeys, nil) }
 	prompt, generation := counter("prompt_tokens"), counter("generation_tokens")
-	f.promptTokens = c.counterInt(prompt, "atom:prompt_tokens")
-	f.generationTokens = c.counterInt(generation, "atom:generation_tokens")
+	// The total may come from any of four spellings: a bad one is named
+	// as it appears in the export.
+	f.promptTokens = c.counterInt(prompt, c.namesRead(atomCounterNames("prompt_tokens"), counterKeys))
+	f.generationTokens = c.counterInt(generation, c.namesRead(atomCounterNames("generation_tokens"), counterKeys))
 
 	cached, full := counter("prefix_cache_cached_tokens"), counter("prefix_cache_full_tokens")
 	external := counter("lmcache_loaded_tokens")

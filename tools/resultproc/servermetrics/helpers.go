@@ -3,6 +3,7 @@ package servermetrics
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/inferencex/inferencex-go/pkg/pyjson"
 	"github.com/inferencex/inferencex-go/tools/resultproc/pynum"
@@ -252,6 +253,21 @@ func normalizeFraction(f fnum) fnum {
 		return some(f.v / 100.0)
 	}
 	return f
+}
+
+// namesRead is the names among names whose series sumStat adds up,
+// joined with " + " for a message; the first name when none has one.
+func (c *calc) namesRead(names []string, keys []string) string {
+	var read []string
+	for _, name := range names {
+		if c.sumStat([]string{name}, keys, nil).ok {
+			read = append(read, name)
+		}
+	}
+	if len(read) == 0 {
+		return names[0]
+	}
+	return strings.Join(read, " + metrics.")
 }
 
 // counterInt is upstream's counter_int, int(round(value)): Python raises on

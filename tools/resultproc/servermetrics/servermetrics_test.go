@@ -2,6 +2,7 @@ package servermetrics
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -324,5 +325,26 @@ func TestSplitLines(t *testing.T) {
 	want := []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j\x1fk", "", "l"}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %q\nwant %q", got, want)
+	}
+}
+
+// A counter that cannot be an int is named as the export spells it, not
+// by the first of the names it may come under.
+func TestCounterErrorNamesTheMetricRead(t *testing.T) {
+	for _, c := range []struct {
+		names []string
+		want  string
+	}{
+		{[]string{"atom_prompt_tokens_total"}, "metrics.atom_prompt_tokens_total: the counter adds up to NaN"},
+		{[]string{"atom:prompt_tokens", "atom_prompt_tokens"}, "metrics.atom:prompt_tokens + metrics.atom_prompt_tokens: the counter adds up to NaN"},
+	} {
+		metrics := map[string]any{}
+		for _, name := range c.names {
+			metrics[name] = map[string]any{"series": []any{map[string]any{"stats": map[string]any{"total": math.NaN()}}}}
+		}
+		_, err := Compute(map[string]any{"metrics": metrics}, "atom", Totals{}, nil)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: error %v, want %q", c.names, err, c.want)
+		}
 	}
 }
