@@ -8,16 +8,17 @@ import (
 	"unicode/utf8"
 
 	"github.com/inferencex/inferencex-go/pkg/pyjson"
+	"github.com/inferencex/inferencex-go/tools/resultproc/pyout"
 )
 
 // Python's json reads a `\ud800` escape without its pair as a str holding
 // that one surrogate, and json.dump writes it back as `\ud800`;
 // encoding/json turns it into U+FFFD. Strings that reach the output (an
-// error category, the dataset block) are therefore decoded here, with a
-// lone surrogate kept as its three-byte generalized UTF-8 form (ED A0-BF
-// 80-BF), which no valid UTF-8 text holds; pyout writes it back as the
-// escape. Invalid UTF-8 in the input is replaced by U+FFFD byte by byte,
-// as encoding/json does, so those bytes only ever stand for a surrogate.
+// error category, the dataset block) are therefore decoded here, a lone
+// surrogate kept in pyout's three-byte form, which pyout writes back as
+// the escape. Invalid UTF-8 in the input is replaced by U+FFFD byte by
+// byte, as encoding/json does, so those bytes only ever stand for a
+// surrogate.
 
 // unquote decodes a JSON string literal that is known to be valid JSON.
 func unquote(lit []byte) (string, error) {
@@ -55,7 +56,7 @@ func unquote(lit []byte) (string, error) {
 					continue
 				}
 			}
-			out = appendWTF8(out, r)
+			out = pyout.AppendSurrogate(out, r)
 		case c < utf8.RuneSelf:
 			out = append(out, c)
 			i++
@@ -82,25 +83,11 @@ func hex4(b []byte) (rune, bool) {
 	return rune(n), err == nil
 }
 
-// appendWTF8 appends r as UTF-8, or a surrogate as the three bytes UTF-8
-// would give it if it allowed surrogates.
-func appendWTF8(b []byte, r rune) []byte {
-	if r >= 0xd800 && r < 0xe000 {
-		return append(b, 0xe0|byte(r>>12), 0x80|byte(r>>6)&0x3f, 0x80|byte(r)&0x3f)
-	}
-	return utf8.AppendRune(b, r)
-}
-
-// isSurrogateAt tells whether s holds an encoded surrogate at i.
-func isSurrogateAt(s string, i int) bool {
-	return i+2 < len(s) && s[i] == 0xed && s[i+1] >= 0xa0 && s[i+1] <= 0xbf && s[i+2] >= 0x80 && s[i+2] <= 0xbf
-}
-
 // pyTruncate is s[:n] over Python's characters (a kept surrogate is one).
 func pyTruncate(s string, n int) string {
 	i := 0
 	for k := 0; k < n && i < len(s); k++ {
-		if isSurrogateAt(s, i) {
+		if _, ok := pyout.SurrogateAt(s, i); ok {
 			i += 3
 			continue
 		}
@@ -114,14 +101,23 @@ func pyTruncate(s string, n int) string {
 // keeping their key order (*pyjson.Object), numbers as json.Number and
 // lone surrogates kept; the text must hold exactly one value.
 func decodeOrdered(data []byte) (any, error) {
-	if !json.Valid(data) {
-		var probe any
-		if err := json.Unmarshal(data, &probe); err != nil {
-			return nil, fmt.Errorf("invalid JSON: %w", err)
-		}
-		return nil, errors.New("invalid JSON")
+	if err := oneValue(data); err != nil {
+		return nil, fmt.Errorf("invalid JSON: %w", err)
 	}
 	return orderedValue(data[skipSpace(data, 0):])
+}
+
+// oneValue checks that text is what json.loads takes: exactly one JSON
+// value with nothing but JSON white space around it.
+func oneValue(text []byte) error {
+	if json.Valid(text) {
+		return nil
+	}
+	var probe any
+	if err := json.Unmarshal(text, &probe); err != nil {
+		return err
+	}
+	return errors.New("not one JSON value")
 }
 
 // orderedValue decodes the valid JSON value that raw starts with.

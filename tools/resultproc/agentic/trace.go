@@ -371,12 +371,8 @@ func turnIndex(v any, n int) (int, bool, error) {
 // decodeDocument is json.loads of a whole text: exactly one value with
 // nothing but JSON white space around it.
 func decodeDocument(text []byte) (any, error) {
-	if !json.Valid(text) {
-		var probe any
-		if err := json.Unmarshal(text, &probe); err != nil {
-			return nil, err
-		}
-		return nil, errors.New("invalid JSON")
+	if err := oneValue(text); err != nil {
+		return nil, err
 	}
 	return decodeAny(text)
 }

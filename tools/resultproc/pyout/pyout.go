@@ -11,6 +11,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/inferencex/inferencex-go/pkg/pyjson"
 	"github.com/inferencex/inferencex-go/tools/resultproc/pynum"
@@ -107,22 +108,42 @@ func writeItems(b *bytes.Buffer, opening, closing byte, n, depth int, item func(
 	return nil
 }
 
-// writeString writes s as json.dump (ensure_ascii) does. A lone
-// surrogate that a reader kept as its three-byte generalized UTF-8 form
-// (ED A0-BF 80-BF, which valid UTF-8 never holds) is written back as its
-// \uXXXX escape, as Python writes a str holding one.
+// A str that Python read from a lone `\udXXX` escape holds that one
+// surrogate, which a Go string cannot hold as UTF-8. Readers that keep it
+// store its three-byte generalized UTF-8 form (ED A0-BF 80-BF), which
+// valid UTF-8 never contains, so it cannot be confused with text.
+
+// AppendSurrogate appends r as UTF-8, or a surrogate in its three-byte
+// form.
+func AppendSurrogate(b []byte, r rune) []byte {
+	if r >= 0xd800 && r < 0xe000 {
+		return append(b, 0xe0|byte(r>>12), 0x80|byte(r>>6)&0x3f, 0x80|byte(r)&0x3f)
+	}
+	return utf8.AppendRune(b, r)
+}
+
+// SurrogateAt returns the surrogate whose three-byte form starts at s[i].
+func SurrogateAt(s string, i int) (rune, bool) {
+	if i+2 >= len(s) || s[i] != 0xed || s[i+1] < 0xa0 || s[i+1] > 0xbf || s[i+2] < 0x80 || s[i+2] > 0xbf {
+		return 0, false
+	}
+	return rune(s[i]&0x0f)<<12 | rune(s[i+1]&0x3f)<<6 | rune(s[i+2]&0x3f), true
+}
+
+// writeString writes s as json.dump (ensure_ascii) does, a kept surrogate
+// as its \uXXXX escape.
 func writeString(b *bytes.Buffer, s string) error {
 	start, i := 0, 0
 	b.WriteByte('"')
 	for i+2 < len(s) {
-		if s[i] != 0xed || s[i+1] < 0xa0 || s[i+1] > 0xbf || s[i+2] < 0x80 || s[i+2] > 0xbf {
+		r, ok := SurrogateAt(s, i)
+		if !ok {
 			i++
 			continue
 		}
 		if err := writeStringBody(b, s[start:i]); err != nil {
 			return err
 		}
-		r := rune(s[i]&0x0f)<<12 | rune(s[i+1]&0x3f)<<6 | rune(s[i+2]&0x3f)
 		fmt.Fprintf(b, `\u%04x`, r)
 		i += 3
 		start = i

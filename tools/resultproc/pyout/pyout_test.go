@@ -85,3 +85,31 @@ func TestNegativeZeroIntWrittenAsZero(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+func TestSurrogateForm(t *testing.T) {
+	for _, r := range []rune{0xd800, 0xdbff, 0xdc00, 0xdfff} {
+		b := AppendSurrogate(nil, r)
+		if len(b) != 3 {
+			t.Fatalf("AppendSurrogate(%U) = % x, want three bytes", r, b)
+		}
+		if got, ok := SurrogateAt("x"+string(b)+"y", 1); !ok || got != r {
+			t.Errorf("SurrogateAt of AppendSurrogate(%U) = %U, %v", r, got, ok)
+		}
+	}
+	// Outside the surrogates it is plain UTF-8, which SurrogateAt never reads
+	// as one.
+	for _, r := range []rune{'a', 0xd7ff, 0xe000, 0xfffd, 0x1f600} {
+		b := AppendSurrogate(nil, r)
+		if string(b) != string(r) {
+			t.Errorf("AppendSurrogate(%U) = % x, want UTF-8", r, b)
+		}
+		for i := range b {
+			if _, ok := SurrogateAt(string(b), i); ok {
+				t.Errorf("SurrogateAt(%q, %d) found a surrogate", b, i)
+			}
+		}
+	}
+	if _, ok := SurrogateAt("\xed\xa0", 0); ok {
+		t.Error("SurrogateAt read past the end of a cut-off form")
+	}
+}
